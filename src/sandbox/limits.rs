@@ -1,0 +1,96 @@
+//! Resource limits (`limit cpu= as= nproc= nofile= fsize= output=`).
+//!
+//! Limits are computed in the parent into a fixed array of
+//! `(resource, value)` pairs that the post-fork code installs with
+//! `prlimit64` without allocating.
+
+use std::fmt;
+
+/// The resource limits of an action. Every field has a sane default
+/// ([`Limits::default`]); `None` means "leave the inherited limit".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Limits {
+    /// CPU seconds (`RLIMIT_CPU`).
+    pub cpu: Option<u64>,
+    /// Address-space bytes (`RLIMIT_AS`).
+    pub address_space: Option<u64>,
+    /// Processes of the child's user (`RLIMIT_NPROC`), and the pids bound of
+    /// the action's own cgroup when one can be made (root ignores
+    /// `RLIMIT_NPROC`).
+    pub nproc: Option<u64>,
+    /// Open files (`RLIMIT_NOFILE`).
+    pub nofile: Option<u64>,
+    /// Largest file the child may write (`RLIMIT_FSIZE`).
+    pub fsize: Option<u64>,
+    /// Bytes of stdout+stderr that reach the caller; the rest is discarded
+    /// and the truncation reported.
+    pub output: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            cpu: Some(60),
+            address_space: Some(4 << 30),
+            nproc: Some(256),
+            nofile: Some(1024),
+            fsize: Some(1 << 30),
+            output: 16 << 20,
+        }
+    }
+}
+
+/// The number of rlimits [`Limits::rlimits`] can produce (CPU, AS, NPROC,
+/// NOFILE, FSIZE, CORE).
+pub const MAX_RLIMITS: usize = 6;
+
+/// One `prlimit64` call prepared for the child.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RlimitSetting {
+    /// The `RLIMIT_*` resource number.
+    pub resource: u32,
+    /// Soft and hard limit (equal).
+    pub value: u64,
+}
+
+impl Limits {
+    /// The rlimits to install in the child, always including `RLIMIT_CORE = 0`
+    /// (no core dumps: they could carry secrets).
+    pub fn rlimits(&self) -> ([RlimitSetting; MAX_RLIMITS], usize) {
+        let mut out = [RlimitSetting { resource: 0, value: 0 }; MAX_RLIMITS];
+        let mut n = 0;
+        let mut push = |resource: libc::__rlimit_resource_t, value: Option<u64>| {
+            if let Some(value) = value {
+                out[n] = RlimitSetting { resource: resource as u32, value };
+                n += 1;
+            }
+        };
+        push(libc::RLIMIT_CPU, self.cpu);
+        push(libc::RLIMIT_AS, self.address_space);
+        push(libc::RLIMIT_NPROC, self.nproc);
+        push(libc::RLIMIT_NOFILE, self.nofile);
+        push(libc::RLIMIT_FSIZE, self.fsize);
+        push(libc::RLIMIT_CORE, Some(0));
+        (out, n)
+    }
+}
+
+fn fmt_opt(f: &mut fmt::Formatter<'_>, name: &str, v: Option<u64>) -> fmt::Result {
+    match v {
+        Some(v) => write!(f, " {name}={v}"),
+        None => write!(f, " {name}=inherit"),
+    }
+}
+
+impl fmt::Display for Limits {
+    /// Prints the limits as `cpu=60 as=4294967296 ... output=16777216`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("limits:")?;
+        fmt_opt(f, "cpu", self.cpu)?;
+        fmt_opt(f, "as", self.address_space)?;
+        fmt_opt(f, "nproc", self.nproc)?;
+        fmt_opt(f, "nofile", self.nofile)?;
+        fmt_opt(f, "fsize", self.fsize)?;
+        write!(f, " output={}", self.output)
+    }
+}

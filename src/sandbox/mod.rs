@@ -1,0 +1,226 @@
+//! The confinement applied to every child: Landlock, seccomp, resource limits
+//! and process-tree containment.
+//!
+//! This module only *describes* and *prepares* confinement. Everything here
+//! runs in the parent, before any process is created: the seccomp filter is
+//! compiled to BPF ([`seccomp`]), the Landlock ruleset is created and its file
+//! descriptor opened ([`landlock`]), resource limits are computed
+//! ([`limits`]). The post-fork code in [`crate::sys`] only installs what was
+//! prepared here, with raw system calls.
+
+pub mod containment;
+pub mod elf;
+pub mod landlock;
+pub mod limits;
+pub mod probe;
+pub mod seccomp;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::PathBuf;
+
+pub use limits::Limits;
+
+/// What to do when the kernel lacks a protection the action needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SandboxMode {
+    /// Refuse to run (`sandbox required`, the default).
+    #[default]
+    Required,
+    /// Run with what the kernel supports and report what is missing
+    /// (`sandbox best-effort`).
+    BestEffort,
+}
+
+impl fmt::Display for SandboxMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SandboxMode::Required => "required",
+            SandboxMode::BestEffort => "best-effort",
+        })
+    }
+}
+
+/// Network access of the child (`net ...` lines).
+///
+/// The default, [`NetAccess::none`], allows no socket but `socketpair`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct NetAccess {
+    /// Unix-domain sockets (`net unix`).
+    pub unix: bool,
+    /// TCP ports the child may connect to (`net connect PORT...`).
+    pub connect: BTreeSet<u16>,
+    /// TCP ports the child may bind (`net bind PORT...`).
+    pub bind: BTreeSet<u16>,
+    /// Unrestricted network access (`net any`).
+    pub any: bool,
+}
+
+impl NetAccess {
+    /// No sockets at all except `socketpair` (`net none`).
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// True when any TCP port is allowed (so `AF_INET`/`AF_INET6` stream
+    /// sockets must be creatable).
+    pub fn wants_tcp(&self) -> bool {
+        !self.connect.is_empty() || !self.bind.is_empty()
+    }
+}
+
+impl fmt::Display for NetAccess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.any {
+            return f.write_str("any");
+        }
+        let mut parts = Vec::new();
+        if self.unix {
+            parts.push("unix".to_string());
+        }
+        if !self.connect.is_empty() {
+            let ports: Vec<String> = self.connect.iter().map(|p| p.to_string()).collect();
+            parts.push(format!("connect {}", ports.join(" ")));
+        }
+        if !self.bind.is_empty() {
+            let ports: Vec<String> = self.bind.iter().map(|p| p.to_string()).collect();
+            parts.push(format!("bind {}", ports.join(" ")));
+        }
+        if parts.is_empty() {
+            f.write_str("none")
+        } else {
+            f.write_str(&parts.join("; "))
+        }
+    }
+}
+
+/// Filesystem access of the child (`fs read|write|exec PATH...`), with every
+/// path already absolute and resolved (placeholders bound).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct FsAccess {
+    /// Paths (files or directory trees) the child may read.
+    pub read: Vec<PathBuf>,
+    /// Paths the child may write (and read) beneath.
+    pub write: Vec<PathBuf>,
+    /// Paths the child may execute beneath (in addition to the program and
+    /// its ELF interpreter, which are always executable).
+    pub exec: Vec<PathBuf>,
+}
+
+impl FsAccess {
+    /// SPEC's default read set: `/usr /lib /lib64 /etc /bin /sbin`.
+    pub const DEFAULT_READ: &'static [&'static str] = &["/usr", "/lib", "/lib64", "/etc", "/bin", "/sbin"];
+
+    /// The default: read the system directories, write nothing, execute
+    /// nothing but the program.
+    pub fn default_policy() -> Self {
+        FsAccess {
+            read: Self::DEFAULT_READ.iter().map(PathBuf::from).collect(),
+            write: Vec::new(),
+            exec: Vec::new(),
+        }
+    }
+}
+
+/// The base seccomp profile (`seccomp default | strict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SeccompProfile {
+    /// A deny list of dangerous system calls; everything else allowed.
+    #[default]
+    Default,
+    /// An allow list suitable for coreutils-style tools.
+    Strict,
+}
+
+impl fmt::Display for SeccompProfile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SeccompProfile::Default => "default",
+            SeccompProfile::Strict => "strict",
+        })
+    }
+}
+
+/// The seccomp part of an action (`seccomp PROFILE [allow=SYSCALL,...]`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct SeccompSpec {
+    /// The base profile.
+    pub profile: SeccompProfile,
+    /// System calls allowed in addition to (or taken out of the deny list
+    /// of) the base profile, by name.
+    pub allow: Vec<String>,
+}
+
+/// Everything the sandbox of one run is made of, fully resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct SandboxSpec {
+    /// Landlock filesystem rules.
+    pub fs: FsAccess,
+    /// Network rules (seccomp socket families + Landlock TCP ports).
+    pub net: NetAccess,
+    /// System-call filter.
+    pub seccomp: SeccompSpec,
+    /// Fail closed or best effort.
+    pub mode: SandboxMode,
+}
+
+/// Errors of the sandbox layer: a protection could not be prepared or the
+/// kernel lacks it.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The kernel lacks a protection that the action requires.
+    #[error("this kernel lacks {what}; refusing to run without it (`sandbox required`)")]
+    Unsupported {
+        /// The missing protection, e.g. "Landlock" or "Landlock TCP rules (ABI 4)".
+        what: String,
+    },
+    /// A path in an `fs` rule could not be opened.
+    #[error("cannot open {path} for an fs rule: {source}")]
+    RulePath {
+        /// The path of the rule.
+        path: PathBuf,
+        /// Why it could not be opened.
+        source: std::io::Error,
+    },
+    /// Landlock refused the ruleset.
+    #[error("landlock: {0}")]
+    Landlock(String),
+    /// seccomp filter compilation failed.
+    #[error("seccomp: {0}")]
+    Seccomp(String),
+    /// A system call name in `seccomp ... allow=` is unknown.
+    #[error("unknown system call {0:?} in seccomp allow=")]
+    UnknownSyscall(String),
+    /// The program's ELF header could not be read.
+    #[error("cannot read the ELF interpreter of {path}: {reason}")]
+    Elf {
+        /// The program.
+        path: PathBuf,
+        /// What was wrong.
+        reason: String,
+    },
+    /// Process-tree containment could not be set up.
+    #[error("cannot contain the process tree: {0}")]
+    Containment(String),
+}
+
+/// What was actually enforced for one run, for `explain`, the result and
+/// the audit record.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SandboxReport {
+    /// The kernel's Landlock ABI version, if Landlock is available.
+    pub landlock_abi: Option<u32>,
+    /// Whether a Landlock ruleset is applied.
+    pub landlock: bool,
+    /// Landlock TCP port rules (ABI 4) applied.
+    pub landlock_net: bool,
+    /// Landlock scopes (abstract Unix sockets, signals; ABI 6) applied.
+    pub landlock_scopes: bool,
+    /// The seccomp profile applied (`None`: no filter).
+    pub seccomp: Option<String>,
+    /// How the process tree is contained (e.g. "pid-namespace+cgroup-pids").
+    pub containment: String,
+    /// Protections that were wanted but are missing (only under
+    /// `best-effort`; `required` refuses instead).
+    pub missing: Vec<String>,
+}

@@ -4,3 +4,6 @@
 
 pub mod sandbox;
 pub mod value;
+pub mod lex;
+pub mod template;
+pub mod policy;

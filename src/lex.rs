@@ -55,9 +55,7 @@ impl LexError {
     /// The 1-based column the error points at.
     pub fn col(&self) -> usize {
         match self {
-            LexError::Unterminated { col, .. } | LexError::TooManyWords { col } => {
-                *col
-            }
+            LexError::Unterminated { col, .. } | LexError::TooManyWords { col } => *col,
         }
     }
 }
@@ -81,12 +79,24 @@ fn is_operator(c: char) -> bool {
 pub fn split(line: &str) -> Result<Vec<Word>, LexError> {
     let mut words: Vec<Word> = Vec::new();
     let mut state = State::Between;
-    let mut cur = Word { text: String::new(), col: 0, unquoted_operator: false, substitution: false, quoted: false };
+    let mut cur = Word {
+        text: String::new(),
+        col: 0,
+        unquoted_operator: false,
+        substitution: false,
+        quoted: false,
+    };
     let mut quote_col = 0;
     let mut prev_dollar = false; // previous char was an unescaped `$` (unquoted or in double quotes)
     let mut chars = line.chars().enumerate().peekable();
 
-    let start_word = |col: usize| Word { text: String::new(), col, unquoted_operator: false, substitution: false, quoted: false };
+    let start_word = |col: usize| Word {
+        text: String::new(),
+        col,
+        unquoted_operator: false,
+        substitution: false,
+        quoted: false,
+    };
 
     while let Some((i, c)) = chars.next() {
         let col = i + 1;
@@ -120,7 +130,15 @@ pub fn split(line: &str) -> Result<Vec<Word>, LexError> {
         match state {
             State::Between => {}
             State::Plain => {
-                match lex_plain(c, col, &mut cur, &mut state, &mut quote_col, &mut prev_dollar, &mut chars)? {
+                match lex_plain(
+                    c,
+                    col,
+                    &mut cur,
+                    &mut state,
+                    &mut quote_col,
+                    &mut prev_dollar,
+                    &mut chars,
+                )? {
                     PlainStep::Continue => {}
                     PlainStep::EndWord => {
                         words.push(std::mem::replace(&mut cur, start_word(0)));
@@ -167,8 +185,18 @@ pub fn split(line: &str) -> Result<Vec<Word>, LexError> {
     match state {
         State::Between => {}
         State::Plain => words.push(cur),
-        State::Single => return Err(LexError::Unterminated { quote: "single", col: quote_col }),
-        State::Double => return Err(LexError::Unterminated { quote: "double", col: quote_col }),
+        State::Single => {
+            return Err(LexError::Unterminated {
+                quote: "single",
+                col: quote_col,
+            })
+        }
+        State::Double => {
+            return Err(LexError::Unterminated {
+                quote: "double",
+                col: quote_col,
+            })
+        }
     }
     Ok(words)
 }
@@ -238,7 +266,13 @@ pub fn split_texts(line: &str) -> Result<Vec<String>, LexError> {
 /// one word equal to `s`.
 pub fn quote(s: &str) -> String {
     let plain = !s.is_empty()
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '.' | '_' | '-' | '=' | ':' | ',' | '+' | '@' | '%' | '{' | '}' | '?'))
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    '/' | '.' | '_' | '-' | '=' | ':' | ',' | '+' | '@' | '%' | '{' | '}' | '?'
+                )
+        })
         && !s.starts_with('#');
     if plain {
         s.to_string()
@@ -303,14 +337,26 @@ mod tests {
 
     #[test]
     fn errors_point_at_the_quote() {
-        assert_eq!(split("a 'b").unwrap_err(), LexError::Unterminated { quote: "single", col: 3 });
+        assert_eq!(
+            split("a 'b").unwrap_err(),
+            LexError::Unterminated {
+                quote: "single",
+                col: 3
+            }
+        );
         assert_eq!(split("a \"b").unwrap_err().col(), 3);
     }
 
     #[test]
     fn quote_round_trips() {
-        for s in ["", "a", "a b", "it's", "$(id)", "#x", "a\\b", "\"q\"", "{x:user}", "日本"] {
-            assert_eq!(split_texts(&quote(s)).unwrap(), vec![s.to_string()], "{s:?}");
+        for s in [
+            "", "a", "a b", "it's", "$(id)", "#x", "a\\b", "\"q\"", "{x:user}", "日本",
+        ] {
+            assert_eq!(
+                split_texts(&quote(s)).unwrap(),
+                vec![s.to_string()],
+                "{s:?}"
+            );
         }
     }
 }

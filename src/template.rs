@@ -105,7 +105,10 @@ pub struct TemplateError {
 }
 
 fn err(word: usize, message: impl Into<String>) -> TemplateError {
-    TemplateError { word, message: message.into() }
+    TemplateError {
+        word,
+        message: message.into(),
+    }
 }
 
 const NO_SHELL_HINT: &str =
@@ -122,7 +125,11 @@ fn valid_name(s: &str) -> bool {
 /// Parses the pieces of one word. `holes` receives new placeholders.
 /// `typed`: whether placeholders must carry a type (argv/stdin) or must not
 /// (`fs` rules use `{name}`).
-pub(crate) fn parse_pieces(text: &str, word: usize, holes: &mut Vec<Placeholder>) -> Result<Vec<Piece>, TemplateError> {
+pub(crate) fn parse_pieces(
+    text: &str,
+    word: usize,
+    holes: &mut Vec<Placeholder>,
+) -> Result<Vec<Piece>, TemplateError> {
     let mut pieces = Vec::new();
     let mut lit = String::new();
     let mut rest = text;
@@ -137,7 +144,10 @@ pub(crate) fn parse_pieces(text: &str, word: usize, holes: &mut Vec<Placeholder>
             return Err(err(word, "a lone `}`; write `}}` for a literal brace"));
         } else if c == '{' {
             let Some(end) = rest.find('}') else {
-                return Err(err(word, "unterminated placeholder `{`; write `{{` for a literal brace"));
+                return Err(err(
+                    word,
+                    "unterminated placeholder `{`; write `{{` for a literal brace",
+                ));
             };
             let inner = &rest[1..end];
             let (name, ty) = inner.split_once(':').ok_or_else(|| {
@@ -154,18 +164,28 @@ pub(crate) fn parse_pieces(text: &str, word: usize, holes: &mut Vec<Placeholder>
                 return Err(err(word, format!("invalid placeholder name {name:?}: use letters, digits, `_` and `-`, starting with a letter or `_`")));
             }
             if !valid_name(ty) {
-                return Err(err(word, format!("invalid type name {ty:?} in placeholder `{name}`")));
+                return Err(err(
+                    word,
+                    format!("invalid type name {ty:?} in placeholder `{name}`"),
+                ));
             }
             if holes.iter().any(|h| h.name == name) {
                 return Err(err(word, format!("duplicate placeholder name `{name}`")));
             }
             if holes.len() >= MAX_PLACEHOLDERS {
-                return Err(err(word, format!("too many placeholders (at most {MAX_PLACEHOLDERS})")));
+                return Err(err(
+                    word,
+                    format!("too many placeholders (at most {MAX_PLACEHOLDERS})"),
+                ));
             }
             if !lit.is_empty() {
                 pieces.push(Piece::Lit(std::mem::take(&mut lit)));
             }
-            holes.push(Placeholder { name: name.to_string(), type_name: ty.to_string(), arity });
+            holes.push(Placeholder {
+                name: name.to_string(),
+                type_name: ty.to_string(),
+                arity,
+            });
             pieces.push(Piece::Hole(holes.len() - 1));
             rest = &rest[end + 1..];
         } else {
@@ -182,10 +202,19 @@ pub(crate) fn parse_pieces(text: &str, word: usize, holes: &mut Vec<Placeholder>
 /// Checks a lexed word for shell syntax.
 pub(crate) fn check_no_shell(w: &lex::Word, index: usize) -> Result<(), TemplateError> {
     if w.substitution {
-        return Err(err(index, format!("`{}` looks like shell substitution; {NO_SUBST_HINT}", w.text)));
+        return Err(err(
+            index,
+            format!(
+                "`{}` looks like shell substitution; {NO_SUBST_HINT}",
+                w.text
+            ),
+        ));
     }
     if w.unquoted_operator {
-        return Err(err(index, format!("`{}` is shell syntax; {NO_SHELL_HINT}", w.text)));
+        return Err(err(
+            index,
+            format!("`{}` is shell syntax; {NO_SHELL_HINT}", w.text),
+        ));
     }
     Ok(())
 }
@@ -212,18 +241,27 @@ impl Template {
             return Err(err(0, "missing program"));
         };
         if words.len() > MAX_TEMPLATE_WORDS {
-            return Err(err(MAX_TEMPLATE_WORDS, format!("too many words (at most {MAX_TEMPLATE_WORDS})")));
+            return Err(err(
+                MAX_TEMPLATE_WORDS,
+                format!("too many words (at most {MAX_TEMPLATE_WORDS})"),
+            ));
         }
         check_no_shell(first, 0)?;
         let program = first.text.clone();
         if !program.starts_with('/') {
-            return Err(err(0, format!("program {program:?} must be an absolute path: nothing searches PATH")));
+            return Err(err(
+                0,
+                format!("program {program:?} must be an absolute path: nothing searches PATH"),
+            ));
         }
         if program.contains(['{', '}']) {
             return Err(err(0, "the program cannot be a placeholder"));
         }
         if program.len() > 4096 || program.chars().any(|c| c.is_control()) {
-            return Err(err(0, "the program path is too long or holds a control character"));
+            return Err(err(
+                0,
+                "the program path is too long or holds a control character",
+            ));
         }
         let mut placeholders = Vec::new();
         let mut tw = Vec::with_capacity(words.len() - 1);
@@ -235,7 +273,11 @@ impl Template {
             let pieces = parse_pieces(&w.text, i, &mut placeholders)?;
             tw.push(TemplateWord { pieces });
         }
-        let t = Template { program, words: tw, placeholders };
+        let t = Template {
+            program,
+            words: tw,
+            placeholders,
+        };
         t.check_arity(1)?;
         Ok(t)
     }
@@ -246,7 +288,17 @@ impl Template {
         let mut seen_optional = false;
         let mut seen_variadic = false;
         for (wi, w) in self.words.iter().enumerate() {
-            let holes: Vec<usize> = w.pieces.iter().filter_map(|p| if let Piece::Hole(h) = p { Some(*h) } else { None }).collect();
+            let holes: Vec<usize> = w
+                .pieces
+                .iter()
+                .filter_map(|p| {
+                    if let Piece::Hole(h) = p {
+                        Some(*h)
+                    } else {
+                        None
+                    }
+                })
+                .collect();
             for &h in &holes {
                 let ph = &self.placeholders[h];
                 if seen_variadic {
@@ -379,7 +431,10 @@ mod tests {
     fn parses_and_renders() {
         let t = Template::parse("/usr/bin/systemctl reload -- {svc:service}").unwrap();
         assert_eq!(t.placeholders().len(), 1);
-        assert_eq!(t.render(&[vec!["nginx; id".into()]]), vec!["/usr/bin/systemctl", "reload", "--", "nginx; id"]);
+        assert_eq!(
+            t.render(&[vec!["nginx; id".into()]]),
+            vec!["/usr/bin/systemctl", "reload", "--", "nginx; id"]
+        );
         assert!(!t.dash_guarded(0));
     }
 
@@ -397,7 +452,10 @@ mod tests {
         let t = Template::parse("/bin/x {a:string} --n={b:uint?}").unwrap();
         assert_eq!(t.render(&[vec!["1".into()], vec![]]), vec!["/bin/x", "1"]);
         let t = Template::parse("/bin/x -- {a:string...}").unwrap();
-        assert_eq!(t.render(&[vec!["1".into(), "2".into()]]), vec!["/bin/x", "--", "1", "2"]);
+        assert_eq!(
+            t.render(&[vec!["1".into(), "2".into()]]),
+            vec!["/bin/x", "--", "1", "2"]
+        );
         assert!(Template::parse("/bin/x {a:string...} {b:string}").is_err());
         assert!(Template::parse("/bin/x {a:string?} {b:string}").is_err());
         assert!(Template::parse("/bin/x --a={a:string...}").is_err());
@@ -405,7 +463,16 @@ mod tests {
 
     #[test]
     fn refuses_shell_syntax_and_relative_programs() {
-        for bad in ["/bin/x | y", "/bin/x ; y", "/bin/x && y", "/bin/x > f", "/bin/x $(id)", "/bin/x `id`", "/bin/x a&", "x y"] {
+        for bad in [
+            "/bin/x | y",
+            "/bin/x ; y",
+            "/bin/x && y",
+            "/bin/x > f",
+            "/bin/x $(id)",
+            "/bin/x `id`",
+            "/bin/x a&",
+            "x y",
+        ] {
             assert!(Template::parse(bad).is_err(), "{bad}");
         }
         assert!(Template::parse("/bin/x '|' \\; 'a>b'").is_ok());
@@ -413,7 +480,12 @@ mod tests {
 
     #[test]
     fn display_round_trips() {
-        for s in ["/bin/x", "/bin/x 'a b' {x:user} --o={y:uint?}", "/bin/x '{{}}' -- {z:string...}", "'/opt/my prog' ';'"] {
+        for s in [
+            "/bin/x",
+            "/bin/x 'a b' {x:user} --o={y:uint?}",
+            "/bin/x '{{}}' -- {z:string...}",
+            "'/opt/my prog' ';'",
+        ] {
             let t = Template::parse(s).unwrap();
             assert_eq!(Template::parse(&t.to_string()).unwrap(), t, "{s} -> {t}");
         }

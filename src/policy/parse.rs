@@ -12,12 +12,20 @@ pub const MAX_ACTIONS: usize = 10_000;
 pub const MAX_TYPES: usize = 1_000;
 
 pub(super) fn parse(_src: &str) -> Result<Policy, Vec<Diagnostic>> {
-    Err(vec![Diagnostic { line: 1, col: 1, message: "not implemented".into() }])
+    Err(vec![Diagnostic {
+        line: 1,
+        col: 1,
+        message: "not implemented".into(),
+    }])
 }
 
 pub(super) fn parse_bytes(src: &[u8]) -> Result<Policy, Vec<Diagnostic>> {
     match std::str::from_utf8(src) {
         Ok(s) => parse(s),
-        Err(_) => Err(vec![Diagnostic { line: 1, col: 1, message: "not UTF-8".into() }]),
+        Err(_) => Err(vec![Diagnostic {
+            line: 1,
+            col: 1,
+            message: "not UTF-8".into(),
+        }]),
     }
 }

@@ -1,1 +1,278 @@
-//! TODO
+//! Process-tree containment: nothing an action starts outlives it.
+//!
+//! # The choice
+//!
+//! - **A PID namespace per action** is the lifetime bound. The action's
+//!   program is process 1 of a new PID namespace; when it exits or is
+//!   killed, the kernel kills every other process of the namespace:
+//!   children, grandchildren, double-forked daemons, `setsid` callers and
+//!   processes that ignore `SIGTERM` alike. The program is armed with
+//!   `PR_SET_PDEATHSIG(SIGKILL)`, so the caller dying (even by `SIGKILL`)
+//!   tears the namespace down too. When the caller is root a plain
+//!   `CLONE_NEWPID` is used; otherwise a user namespace that maps only the
+//!   caller's own uid and gid carries the PID namespace (no privilege is
+//!   gained: the maps are identity maps of one id, `setgroups` is denied).
+//! - **A cgroup with a `pids.max` bound** is the fork-bomb bound when the
+//!   child runs as root: root ignores `RLIMIT_NPROC`, so `limit nproc=` is
+//!   also written to the cgroup's `pids.max`. cgroup v1 (a `pids`
+//!   hierarchy) and v2 (a `pids` controller) are both supported; the
+//!   action's cgroup is created below `<hierarchy>/execward/` and removed
+//!   when the action ends. The cgroup is also used to kill every process of
+//!   the action when it ends.
+//! - Refusing `fork`/`clone` in seccomp was rejected: too many legitimate
+//!   tools (`useradd`, `systemctl`, `tar -z`) start helpers.
+//!
+//! Under `sandbox required`, an action refuses to run when it cannot get a
+//! PID namespace, or when it runs as root and no pids cgroup can be made.
+//! Under `best-effort` it runs, kills its process group on exit, and
+//! reports what is missing.
+//!
+//! Side effect worth knowing: the program is PID 1 of its namespace, so
+//! signals it has no handler for are ignored when they come from inside the
+//! namespace, and `SIGTERM` from outside is ignored unless the program
+//! handles it; a timeout therefore ends, after the grace period, in
+//! `SIGKILL`, which always works.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The cgroup version of a pids hierarchy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CgroupVersion {
+    /// A cgroup v1 hierarchy with the `pids` controller.
+    V1,
+    /// The cgroup v2 unified hierarchy with `pids` available.
+    V2,
+}
+
+/// A place where per-action pids cgroups can be made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PidsHierarchy {
+    /// v1 or v2.
+    pub version: CgroupVersion,
+    /// The directory under which action cgroups are made
+    /// (`<mount>/execward`).
+    pub base: PathBuf,
+}
+
+/// Finds a pids cgroup hierarchy this process can create cgroups in, and
+/// prepares `<mount>/execward`. `None` when there is none or we lack the
+/// permission (only root is expected to have it).
+pub fn pids_hierarchy() -> Option<PidsHierarchy> {
+    static FOUND: OnceLock<Option<PidsHierarchy>> = OnceLock::new();
+    FOUND.get_or_init(find_pids_hierarchy).clone()
+}
+
+fn find_pids_hierarchy() -> Option<PidsHierarchy> {
+    let mut info = String::new();
+    File::open("/proc/self/mountinfo")
+        .ok()?
+        .take(1 << 20)
+        .read_to_string(&mut info)
+        .ok()?;
+    let mut v1 = None;
+    let mut v2 = None;
+    for line in info.lines() {
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
+        let Some(mount_point) = left.split(' ').nth(4) else {
+            continue;
+        };
+        let mut r = right.split(' ');
+        let fstype = r.next().unwrap_or("");
+        let _source = r.next();
+        let opts = r.next().unwrap_or("");
+        if fstype == "cgroup" && opts.split(',').any(|o| o == "pids") {
+            v1 = Some(PathBuf::from(mount_point));
+        } else if fstype == "cgroup2" {
+            let controllers = fs::read_to_string(Path::new(mount_point).join("cgroup.controllers"))
+                .unwrap_or_default();
+            if controllers.split_whitespace().any(|c| c == "pids") {
+                v2 = Some(PathBuf::from(mount_point));
+            }
+        }
+    }
+    let (version, mount) = match (v2, v1) {
+        (Some(m), _) => (CgroupVersion::V2, m),
+        (None, Some(m)) => (CgroupVersion::V1, m),
+        (None, None) => return None,
+    };
+    let base = mount.join("execward");
+    if version == CgroupVersion::V2 {
+        // The root cgroup may hold processes and still delegate controllers;
+        // `execward` itself holds none.
+        let _ = fs::write(mount.join("cgroup.subtree_control"), "+pids");
+    }
+    match fs::DirBuilder::new().mode(0o755).create(&base) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(_) => return None,
+    }
+    if version == CgroupVersion::V2
+        && fs::write(base.join("cgroup.subtree_control"), "+pids").is_err()
+    {
+        return None;
+    }
+    remove_stale(&base);
+    Some(PidsHierarchy { version, base })
+}
+
+/// Removes empty action cgroups left by processes that died.
+fn remove_stale(base: &Path) {
+    let Ok(entries) = fs::read_dir(base) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(rest) = name.strip_prefix("run-") else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<i32>().ok()) else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_dir(e.path());
+        }
+    }
+}
+
+/// The cgroup of one action run. Killing and removing it happens in
+/// [`ActionCgroup::kill_and_remove`] (also on drop).
+#[derive(Debug)]
+pub struct ActionCgroup {
+    dir: PathBuf,
+    version: CgroupVersion,
+    procs: File,
+    removed: bool,
+}
+
+impl ActionCgroup {
+    /// Makes a new cgroup with `pids.max = max_pids` and opens its
+    /// `cgroup.procs` for the child to join.
+    ///
+    /// # Errors
+    /// Any I/O error creating or configuring the cgroup.
+    pub fn create(h: &PidsHierarchy, max_pids: u64) -> io::Result<ActionCgroup> {
+        static SEQ: AtomicU64 = AtomicU64::new(0);
+        let n = SEQ.fetch_add(1, Ordering::Relaxed);
+        let dir = h.base.join(format!("run-{}-{n}", std::process::id()));
+        fs::DirBuilder::new().mode(0o755).create(&dir)?;
+        let setup = || -> io::Result<File> {
+            fs::write(dir.join("pids.max"), max_pids.to_string())?;
+            OpenOptions::new()
+                .write(true)
+                .custom_flags(libc::O_CLOEXEC)
+                .open(dir.join("cgroup.procs"))
+        };
+        match setup() {
+            Ok(procs) => Ok(ActionCgroup {
+                dir,
+                version: h.version,
+                procs,
+                removed: false,
+            }),
+            Err(e) => {
+                let _ = fs::remove_dir(&dir);
+                Err(e)
+            }
+        }
+    }
+
+    /// The `cgroup.procs` descriptor the child writes `0` to.
+    pub fn procs_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.procs.as_raw_fd()
+    }
+
+    /// The cgroup's directory.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    fn pids(&self) -> Vec<i32> {
+        fs::read_to_string(self.dir.join("cgroup.procs"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().parse().ok())
+            .collect()
+    }
+
+    /// Kills every process in the cgroup.
+    pub fn kill_all(&self) {
+        if self.version == CgroupVersion::V2 {
+            if let Ok(mut f) = OpenOptions::new()
+                .write(true)
+                .open(self.dir.join("cgroup.kill"))
+            {
+                if f.write_all(b"1").is_ok() {
+                    return;
+                }
+            }
+        }
+        // v1 (or v2 before 5.14): kill what is listed until nothing is left;
+        // `pids.max` bounds how many can appear meanwhile.
+        for _ in 0..100 {
+            let pids = self.pids();
+            if pids.is_empty() {
+                return;
+            }
+            for pid in pids {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
+    }
+
+    /// Kills every process in the cgroup and removes it, waiting up to two
+    /// seconds for the processes to be gone.
+    pub fn kill_and_remove(&mut self) {
+        if self.removed {
+            return;
+        }
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            self.kill_all();
+            match fs::remove_dir(&self.dir) {
+                Ok(()) => break,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => break,
+                Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+                Err(_) => break,
+            }
+        }
+        self.removed = true;
+    }
+}
+
+impl Drop for ActionCgroup {
+    fn drop(&mut self) {
+        self.kill_and_remove();
+    }
+}
+
+/// Whether this process can create a PID namespace directly (it is root,
+/// or at least has `CAP_SYS_ADMIN`).
+pub fn privileged() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
+/// Whether unprivileged user namespaces can be created here (read from
+/// `/proc/sys`; a last check happens at spawn time).
+pub fn user_namespaces_available() -> bool {
+    let max = fs::read_to_string("/proc/sys/user/max_user_namespaces")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let debian_knob = fs::read_to_string("/proc/sys/kernel/unprivileged_userns_clone")
+        .map(|s| s.trim() != "0")
+        .unwrap_or(true);
+    max > 0 && debian_knob
+}

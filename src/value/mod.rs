@@ -82,9 +82,15 @@ impl ValueType {
     /// A [`TypeError`] naming the offending word.
     pub fn parse(words: &[String]) -> Result<ValueType, TypeError> {
         let Some(base) = words.first() else {
-            return Err(TypeError { word: 0, message: "missing base type".into() });
+            return Err(TypeError {
+                word: 0,
+                message: "missing base type".into(),
+            });
         };
-        ValueType::builtin(base).ok_or_else(|| TypeError { word: 0, message: format!("unknown built-in type {base:?}") })
+        ValueType::builtin(base).ok_or_else(|| TypeError {
+            word: 0,
+            message: format!("unknown built-in type {base:?}"),
+        })
     }
 
     /// Validates `raw` and returns what the child receives.
@@ -100,7 +106,10 @@ impl ValueType {
                 }
             }
         }
-        Ok(Validated { value: s.to_string(), path: None })
+        Ok(Validated {
+            value: s.to_string(),
+            path: None,
+        })
     }
 
     /// The kind and parameters.

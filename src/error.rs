@@ -1,0 +1,90 @@
+//! The crate's top-level error, and its mapping to SPEC's exit statuses and
+//! message classes, in one place.
+
+use crate::bind::ValueError;
+use crate::plan::PlanError;
+use crate::policy::PolicyError;
+use crate::supervise::RunError;
+
+/// Any error of execward. Each layer has its own enum; this one wraps them
+/// and knows the exit status and message class SPEC gives each.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The policy could not be read or is invalid, or names no such action.
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// A caller argument was refused.
+    #[error(transparent)]
+    Value(#[from] ValueError),
+    /// The execution plan could not be built (program missing, sandbox not
+    /// available, run-as user unknown, ...).
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The child could not be started or supervised.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The caller may not run this action (helper `allow` rules).
+    #[error("{0}")]
+    Denied(String),
+    /// Bad command-line usage.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// SPEC's message classes for execward's own errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// `denied:`
+    Denied,
+    /// `invalid argument N (NAME):` (the class word is part of the message)
+    InvalidArgument,
+    /// `policy:`
+    Policy,
+    /// `usage:`
+    Usage,
+    /// `sandbox:`
+    Sandbox,
+    /// `exec:`
+    Exec,
+}
+
+impl Error {
+    /// The exit status SPEC assigns: 127 program missing, 126 not
+    /// executable, 125 everything else execward refuses or fails at.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Plan(e) => e.exit_code(),
+            Error::Run(e) => e.exit_code(),
+            _ => 125,
+        }
+    }
+
+    /// The message class.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Policy(PolicyError::UnknownAction(_)) => ErrorClass::Usage,
+            Error::Policy(_) => ErrorClass::Policy,
+            Error::Value(_) => ErrorClass::InvalidArgument,
+            Error::Plan(e) => e.class(),
+            Error::Run(e) => e.class(),
+            Error::Denied(_) => ErrorClass::Denied,
+            Error::Usage(_) => ErrorClass::Usage,
+        }
+    }
+
+    /// The one line SPEC prescribes: `execward: CLASS: MESSAGE` (for
+    /// invalid arguments the message itself starts with
+    /// `invalid argument N (NAME):`). Multi-line messages (every policy
+    /// diagnostic) are kept on their own lines after the first.
+    pub fn render(&self) -> String {
+        let msg = self.to_string();
+        match self.class() {
+            ErrorClass::InvalidArgument => format!("execward: {msg}"),
+            ErrorClass::Denied => format!("execward: denied: {msg}"),
+            ErrorClass::Policy => format!("execward: policy: {msg}"),
+            ErrorClass::Usage => format!("execward: usage: {msg}"),
+            ErrorClass::Sandbox => format!("execward: sandbox: {msg}"),
+            ErrorClass::Exec => format!("execward: exec: {msg}"),
+        }
+    }
+}

@@ -1,0 +1,521 @@
+//! The immutable execution plan: everything resolved before any process
+//! exists.
+//!
+//! [`Plan::build`] does all the work that can fail or allocate: it checks
+//! the program, turns argv and environment into C strings, resolves the
+//! `run-as` user and its groups, computes rlimits, compiles the seccomp
+//! filter to BPF, creates the Landlock ruleset and opens its descriptor,
+//! and decides how the process tree is contained. Running a plan
+//! ([`Plan::run`], [`Plan::spawn`]) only creates pipes and the child; a plan
+//! can be run many times.
+
+use std::ffi::CString;
+use std::fmt;
+use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::command::{Command, Output, Stdin};
+use crate::error::ErrorClass;
+use crate::sandbox::containment::{self, PidsHierarchy};
+use crate::sandbox::limits::{RlimitSetting, MAX_RLIMITS};
+use crate::sandbox::seccomp::BpfProgram;
+use crate::sandbox::{
+    elf, landlock, seccomp, Limits, SandboxError, SandboxMode, SandboxReport, SandboxSpec,
+};
+use crate::sys::NsMode;
+
+/// The fixed `PATH` every child gets.
+pub const CHILD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The most bytes [`Stdin::Bytes`] may hold (the pipe is filled before the
+/// child starts, so nothing can block).
+pub const MAX_STDIN: usize = 1 << 20;
+
+/// Errors while building a plan.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The program does not exist (exit 127).
+    #[error("{0}: program does not exist")]
+    NotFound(PathBuf),
+    /// The program exists but cannot be executed (exit 126).
+    #[error("{path}: cannot be executed: {reason}")]
+    NotExecutable {
+        /// The program.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The program path is not absolute.
+    #[error("{0}: the program must be an absolute path (nothing searches PATH)")]
+    RelativeProgram(PathBuf),
+    /// An argv element, environment entry or path holds a NUL byte.
+    #[error("{what} holds a NUL byte")]
+    Nul {
+        /// Which string.
+        what: String,
+    },
+    /// An environment variable name is invalid or `PATH`.
+    #[error("environment variable {0:?} cannot be set (PATH is fixed; names are [A-Za-z_][A-Za-z0-9_]*)")]
+    BadEnv(String),
+    /// Too much stdin data.
+    #[error("stdin data of {0} bytes exceeds the {MAX_STDIN}-byte limit")]
+    StdinTooLarge(usize),
+    /// The `run-as` user or group does not exist or cannot be used.
+    #[error("run-as: {0}")]
+    RunAs(String),
+    /// The sandbox cannot be prepared.
+    #[error(transparent)]
+    Sandbox(#[from] SandboxError),
+    /// An operating-system error while preparing.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The error.
+        source: std::io::Error,
+    },
+}
+
+impl PlanError {
+    /// SPEC's exit status for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            PlanError::NotFound(_) => 127,
+            PlanError::NotExecutable { .. } => 126,
+            _ => 125,
+        }
+    }
+
+    /// SPEC's message class.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            PlanError::Sandbox(_) => ErrorClass::Sandbox,
+            PlanError::RunAs(_) => ErrorClass::Policy,
+            PlanError::NotFound(_) | PlanError::NotExecutable { .. } => ErrorClass::Exec,
+            _ => ErrorClass::Exec,
+        }
+    }
+}
+
+/// The resolved `run-as` identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// User name.
+    pub user: String,
+    /// uid.
+    pub uid: u32,
+    /// Group name.
+    pub group: String,
+    /// gid.
+    pub gid: u32,
+    /// Supplementary groups (the user's).
+    pub groups: Vec<u32>,
+}
+
+/// How the process tree is contained for this plan.
+#[derive(Debug)]
+pub(crate) struct Containment {
+    pub ns: NsMode,
+    pub cgroup: Option<PidsHierarchy>,
+    /// For [`NsMode::UserPid`]: `"ID ID 1\n"` for uid and gid.
+    pub uid_map: Vec<u8>,
+    pub gid_map: Vec<u8>,
+}
+
+/// An immutable, fully resolved execution plan.
+pub struct Plan {
+    pub(crate) program: CString,
+    pub(crate) argv: Vec<CString>,
+    pub(crate) envp: Vec<CString>,
+    pub(crate) cwd: CString,
+    pub(crate) stdin: Stdin,
+    pub(crate) stdout: Output,
+    pub(crate) stderr: Output,
+    pub(crate) timeout: Duration,
+    pub(crate) grace: Duration,
+    pub(crate) limits: Limits,
+    pub(crate) rlimits: [RlimitSetting; MAX_RLIMITS],
+    pub(crate) n_rlimits: usize,
+    pub(crate) identity: Option<Identity>,
+    pub(crate) landlock: Option<OwnedFd>,
+    pub(crate) seccomp: Option<BpfProgram>,
+    pub(crate) containment: Containment,
+    pub(crate) umask: u32,
+    pub(crate) spec: SandboxSpec,
+    pub(crate) exec_closure: Vec<PathBuf>,
+    report: SandboxReport,
+}
+
+impl fmt::Debug for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Plan")
+            .field("argv", &self.argv)
+            .field("envp", &self.envp)
+            .field("cwd", &self.cwd)
+            .field("stdin", &self.stdin)
+            .field("timeout", &self.timeout)
+            .field("limits", &self.limits)
+            .field("identity", &self.identity)
+            .field("report", &self.report)
+            .finish()
+    }
+}
+
+fn cstring(bytes: &[u8], what: impl Fn() -> String) -> Result<CString, PlanError> {
+    CString::new(bytes).map_err(|_| PlanError::Nul { what: what() })
+}
+
+fn valid_env_name(k: &[u8]) -> bool {
+    matches!(k.first(), Some(c) if c.is_ascii_alphabetic() || *c == b'_')
+        && k.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+fn check_program(path: &Path) -> Result<(), PlanError> {
+    if !path.is_absolute() {
+        return Err(PlanError::RelativeProgram(path.to_path_buf()));
+    }
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(PlanError::NotFound(path.to_path_buf()))
+        }
+        Err(e) => {
+            return Err(PlanError::NotExecutable {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })
+        }
+    };
+    if !meta.is_file() {
+        return Err(PlanError::NotExecutable {
+            path: path.to_path_buf(),
+            reason: "not a regular file".into(),
+        });
+    }
+    if meta.permissions().mode() & 0o111 == 0 {
+        return Err(PlanError::NotExecutable {
+            path: path.to_path_buf(),
+            reason: "no execute permission".into(),
+        });
+    }
+    Ok(())
+}
+
+fn resolve_identity(user: &str, group: Option<&str>) -> Result<Identity, PlanError> {
+    use nix::unistd::{Group, User};
+    let u = User::from_name(user)
+        .map_err(|e| PlanError::RunAs(format!("cannot look up user {user:?}: {e}")))?
+        .ok_or_else(|| PlanError::RunAs(format!("user {user:?} does not exist")))?;
+    let (gname, gid) = match group {
+        Some(g) => {
+            let gr = Group::from_name(g)
+                .map_err(|e| PlanError::RunAs(format!("cannot look up group {g:?}: {e}")))?
+                .ok_or_else(|| PlanError::RunAs(format!("group {g:?} does not exist")))?;
+            (gr.name, gr.gid)
+        }
+        None => {
+            let name = Group::from_gid(u.gid)
+                .ok()
+                .flatten()
+                .map(|g| g.name)
+                .unwrap_or_else(|| u.gid.to_string());
+            (name, u.gid)
+        }
+    };
+    let cname = CString::new(user).map_err(|_| PlanError::RunAs("user name holds NUL".into()))?;
+    let groups = nix::unistd::getgrouplist(&cname, gid)
+        .map_err(|e| PlanError::RunAs(format!("cannot list the groups of {user:?}: {e}")))?
+        .into_iter()
+        .map(|g| g.as_raw())
+        .collect();
+    Ok(Identity {
+        user: u.name,
+        uid: u.uid.as_raw(),
+        group: gname,
+        gid: gid.as_raw(),
+        groups,
+    })
+}
+
+impl Plan {
+    /// Builds the plan for `cmd`. See [`Command::plan`].
+    ///
+    /// # Errors
+    /// See [`PlanError`].
+    pub fn build(cmd: &Command) -> Result<Plan, PlanError> {
+        check_program(&cmd.program)?;
+        let program = cstring(cmd.program.as_os_str().as_bytes(), || {
+            "the program path".into()
+        })?;
+        let mut argv = Vec::with_capacity(cmd.args.len() + 1);
+        argv.push(program.clone());
+        for (i, a) in cmd.args.iter().enumerate() {
+            argv.push(cstring(a.as_bytes(), || format!("argv element {}", i + 1))?);
+        }
+        let mut envp = Vec::with_capacity(cmd.env.len() + 1);
+        for (k, v) in &cmd.env {
+            if !valid_env_name(k.as_bytes()) || k == "PATH" {
+                return Err(PlanError::BadEnv(k.to_string_lossy().into_owned()));
+            }
+            let mut kv = k.as_bytes().to_vec();
+            kv.push(b'=');
+            kv.extend_from_slice(v.as_bytes());
+            envp.push(cstring(&kv, || {
+                format!("environment variable {}", k.to_string_lossy())
+            })?);
+        }
+        envp.push(CString::new(format!("PATH={CHILD_PATH}")).expect("no NUL in a constant"));
+        let cwd = cstring(cmd.cwd.as_os_str().as_bytes(), || {
+            "the working directory".into()
+        })?;
+        match &cmd.stdin {
+            Stdin::Bytes(b) | Stdin::Secret(b) if b.len() > MAX_STDIN => {
+                return Err(PlanError::StdinTooLarge(b.len()))
+            }
+            _ => {}
+        }
+
+        let (ruid, euid, rgid, _) = crate::sys::ids();
+        let identity = match &cmd.run_as {
+            None => None,
+            Some((user, group)) => {
+                let id = resolve_identity(user, group.as_deref())?;
+                if euid != 0 && (id.uid != euid || id.gid != rgid) {
+                    return Err(PlanError::RunAs(format!(
+                        "switching to user {:?} needs root",
+                        id.user
+                    )));
+                }
+                Some(id)
+            }
+        };
+        let child_uid = identity.as_ref().map(|i| i.uid).unwrap_or(euid);
+
+        let mode = cmd.sandbox.mode;
+        let mut report = SandboxReport::default();
+        let missing = |report: &mut SandboxReport, what: &str| -> Result<(), PlanError> {
+            match mode {
+                SandboxMode::Required => Err(PlanError::Sandbox(SandboxError::Unsupported {
+                    what: what.to_string(),
+                })),
+                SandboxMode::BestEffort => {
+                    report.missing.push(what.to_string());
+                    Ok(())
+                }
+            }
+        };
+
+        // Containment: a PID namespace (directly as root, else inside an
+        // identity-mapped user namespace), plus a pids cgroup for root
+        // children.
+        let ns = if containment::privileged() {
+            NsMode::Pid
+        } else if containment::user_namespaces_available()
+            && identity.as_ref().is_none_or(|i| i.uid == ruid)
+        {
+            NsMode::UserPid
+        } else {
+            missing(&mut report, "a PID namespace (process-tree containment)")?;
+            NsMode::None
+        };
+        let cgroup = if child_uid == 0 {
+            let h = containment::pids_hierarchy();
+            if h.is_none() {
+                missing(
+                    &mut report,
+                    "a pids cgroup (fork-bomb bound for a root child)",
+                )?;
+            }
+            h
+        } else {
+            None
+        };
+        report.containment = match (ns, &cgroup) {
+            (NsMode::None, None) => "process-group".into(),
+            (NsMode::None, Some(_)) => "process-group+cgroup-pids".into(),
+            (_, None) => "pid-namespace".into(),
+            (_, Some(_)) => "pid-namespace+cgroup-pids".into(),
+        };
+        let containment = Containment {
+            ns,
+            cgroup,
+            uid_map: format!("{euid} {euid} 1\n").into_bytes(),
+            gid_map: format!("{rgid} {rgid} 1\n").into_bytes(),
+        };
+
+        // seccomp BPF.
+        let seccomp = if seccomp::seccomp_available() {
+            let prog = seccomp::compile(&cmd.sandbox.seccomp, &cmd.sandbox.net)?;
+            report.seccomp = Some(cmd.sandbox.seccomp.profile.to_string());
+            Some(prog)
+        } else {
+            missing(&mut report, "seccomp filters")?;
+            None
+        };
+
+        // Landlock.
+        let exec_closure = elf::exec_closure(&cmd.program)?;
+        let needs_signal_scope = ns == NsMode::None;
+        let landlock = landlock::prepare(
+            &cmd.sandbox.fs,
+            &cmd.sandbox.net,
+            &exec_closure,
+            needs_signal_scope,
+            mode,
+            &mut report,
+        )?;
+
+        let (rlimits, n_rlimits) = cmd.limits.rlimits();
+        Ok(Plan {
+            program,
+            argv,
+            envp,
+            cwd,
+            stdin: cmd.stdin.clone(),
+            stdout: cmd.stdout,
+            stderr: cmd.stderr,
+            timeout: cmd.timeout,
+            grace: cmd.grace,
+            limits: cmd.limits,
+            rlimits,
+            n_rlimits,
+            identity,
+            landlock,
+            seccomp,
+            containment,
+            umask: cmd.umask,
+            spec: cmd.sandbox.clone(),
+            exec_closure,
+            report,
+        })
+    }
+
+    /// What is enforced for runs of this plan.
+    pub fn sandbox_report(&self) -> &SandboxReport {
+        &self.report
+    }
+
+    /// The argv (program first), lossily as text.
+    pub fn argv(&self) -> Vec<String> {
+        self.argv
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    /// The environment as `NAME=VALUE` strings.
+    pub fn env(&self) -> Vec<String> {
+        self.envp
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect()
+    }
+
+    /// The resolved `run-as` identity (`None`: the caller's).
+    pub fn identity(&self) -> Option<&Identity> {
+        self.identity.as_ref()
+    }
+
+    /// The wall-clock limit.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The resource limits.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Writes the human-readable description `execward explain` prints:
+    /// argv (one element per line, quoted), environment, run-as, cwd,
+    /// stdin, limits and sandbox. Secrets never appear.
+    pub fn explain(&self) -> String {
+        let mut s = String::new();
+        let q = |c: &CString| crate::bind::show_value(c.as_bytes());
+        s.push_str("argv:\n");
+        for (i, a) in self.argv.iter().enumerate() {
+            s.push_str(&format!("  [{i}] {}\n", q(a)));
+        }
+        s.push_str("env:\n");
+        for e in &self.envp {
+            s.push_str(&format!("  {}\n", q(e)));
+        }
+        match &self.identity {
+            Some(id) => {
+                let groups: Vec<String> = id.groups.iter().map(|g| g.to_string()).collect();
+                s.push_str(&format!(
+                    "run-as: {}:{} (uid {}, gid {}, groups {})\n",
+                    id.user,
+                    id.group,
+                    id.uid,
+                    id.gid,
+                    groups.join(",")
+                ))
+            }
+            None => {
+                let (ruid, _, rgid, _) = crate::sys::ids();
+                s.push_str(&format!("run-as: the caller (uid {ruid}, gid {rgid})\n"))
+            }
+        }
+        s.push_str(&format!("cwd: {}\n", q(&self.cwd)));
+        s.push_str(&format!(
+            "stdin: {}\n",
+            match &self.stdin {
+                Stdin::Null => "none (/dev/null)".to_string(),
+                Stdin::Inherit => "inherit".to_string(),
+                Stdin::Bytes(b) => format!("{} bytes", b.len()),
+                Stdin::Secret(b) =>
+                    format!("template ({} bytes, holds secrets: not shown)", b.len()),
+            }
+        ));
+        s.push_str(&format!("timeout: {}ms\n", self.timeout.as_millis()));
+        s.push_str(&format!("{}\n", self.limits));
+        let r = &self.report;
+        s.push_str("sandbox:\n");
+        s.push_str(&format!("  mode: {}\n", self.spec.mode));
+        match r.landlock_abi {
+            Some(abi) => s.push_str(&format!(
+                "  landlock: ABI {abi}{}\n",
+                if r.landlock { "" } else { " (not applied)" }
+            )),
+            None => s.push_str("  landlock: unavailable\n"),
+        }
+        let paths = |ps: &[PathBuf]| {
+            ps.iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        s.push_str(&format!("  fs read: {}\n", paths(&self.spec.fs.read)));
+        s.push_str(&format!("  fs write: {}\n", paths(&self.spec.fs.write)));
+        s.push_str(&format!(
+            "  fs exec: {}\n",
+            paths(
+                &self
+                    .exec_closure
+                    .iter()
+                    .chain(&self.spec.fs.exec)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            )
+        ));
+        s.push_str(&format!("  net: {}\n", self.spec.net));
+        let allow = if self.spec.seccomp.allow.is_empty() {
+            String::new()
+        } else {
+            format!(" allow={}", self.spec.seccomp.allow.join(","))
+        };
+        s.push_str(&format!(
+            "  seccomp: {}{allow}\n",
+            r.seccomp.as_deref().unwrap_or("none")
+        ));
+        s.push_str(&format!("  containment: {}\n", r.containment));
+        if !r.missing.is_empty() {
+            s.push_str(&format!("  missing: {}\n", r.missing.join("; ")));
+        }
+        s
+    }
+}

@@ -371,7 +371,6 @@ impl ValueType {
             TypeKind::String { max, .. } | TypeKind::Email { max } => *max,
             TypeKind::Ident => 63,
             TypeKind::Uuid => 36,
-            TypeKind::Enum { values } => values.iter().map(String::len).max().unwrap_or(0),
             TypeKind::Uint { .. } | TypeKind::Int { .. } => numbers::MAX_DECIMAL_LEN,
             TypeKind::Port => 5,
             TypeKind::Mode { .. } => numbers::MAX_MODE_LEN,
@@ -380,7 +379,12 @@ impl ValueType {
             TypeKind::Ip | TypeKind::Ipv6 => net::MAX_IP_LEN,
             TypeKind::Ipv4 => net::MAX_IPV4_LEN,
             TypeKind::Cidr => net::MAX_CIDR_LEN,
-            TypeKind::Secret | TypeKind::Regex { .. } | TypeKind::Path { .. } => MAX_VALUE_LEN,
+            // An enum refuses a long value as "not one of" the words (SPEC's
+            // example message); matching is cheap.
+            TypeKind::Secret
+            | TypeKind::Enum { .. }
+            | TypeKind::Regex { .. }
+            | TypeKind::Path { .. } => MAX_VALUE_LEN,
         }
     }
 

@@ -174,7 +174,13 @@ impl Pattern {
         // that wrapping it cannot change what it means, and errors then
         // point into the text the author wrote.
         build(source)?;
-        let regex = build(&format!(r"\A(?:{source})\z"))?;
+        let regex = build(&format!(r"\A(?:{source})\z")).map_err(|m| {
+            if m.contains("unclosed group") {
+                "the pattern cannot be anchored to the whole value (does it end in an (?x) comment?)".to_string()
+            } else {
+                m
+            }
+        })?;
         Ok(Pattern {
             source: source.to_string(),
             regex,

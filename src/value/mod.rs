@@ -58,6 +58,7 @@ const BUILTIN_NAMES: &[&str] = &[
 ];
 
 /// Every built-in type name (`string`, `uint`, ..., `secret`).
+#[must_use]
 pub fn builtin_names() -> &'static [&'static str] {
     BUILTIN_NAMES
 }
@@ -193,6 +194,7 @@ impl ValueType {
     /// The built-in type `name` with its default parameters, if it exists
     /// and needs no parameters (`enum`, `regex` and `path` do, so they give
     /// `None`).
+    #[must_use]
     pub fn builtin(name: &str) -> Option<ValueType> {
         let kind = match name {
             "string" => TypeKind::String {
@@ -366,6 +368,7 @@ impl ValueType {
 
     /// The longest value this type accepts, in bytes (checked before
     /// anything else).
+    #[must_use]
     pub fn max_len(&self) -> usize {
         match &self.kind {
             TypeKind::String { max, .. } | TypeKind::Email { max } => *max,
@@ -389,21 +392,25 @@ impl ValueType {
     }
 
     /// The kind and parameters.
+    #[must_use]
     pub fn kind(&self) -> &TypeKind {
         &self.kind
     }
 
     /// True for `secret`: allowed only in `stdin`, never shown.
+    #[must_use]
     pub fn is_secret(&self) -> bool {
         matches!(self.kind, TypeKind::Secret)
     }
 
     /// True for `path`: may be used in `fs` rules.
+    #[must_use]
     pub fn is_path(&self) -> bool {
         matches!(self.kind, TypeKind::Path { .. })
     }
 
     /// The built-in base name (`"uint"`, `"path"`, ...).
+    #[must_use]
     pub fn base_name(&self) -> &'static str {
         match &self.kind {
             TypeKind::String { .. } => "string",
@@ -455,11 +462,11 @@ impl ValueType {
                 words.extend((*max != i64::MAX).then(|| format!("max={max}")));
             }
             TypeKind::Mode { max } => {
-                words.extend((*max != numbers::DEFAULT_MODE_MAX).then(|| format!("max={max:04o}")))
+                words.extend((*max != numbers::DEFAULT_MODE_MAX).then(|| format!("max={max:04o}")));
             }
             TypeKind::User { exists: e } | TypeKind::Group { exists: e } => words.extend(exists(e)),
             TypeKind::Email { max } => {
-                words.extend((*max != names::MAX_EMAIL_LEN).then(|| format!("max={max}")))
+                words.extend((*max != names::MAX_EMAIL_LEN).then(|| format!("max={max}")));
             }
             TypeKind::Path {
                 beneath,

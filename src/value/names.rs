@@ -27,7 +27,7 @@
 //!   it to no less than 1, never raise it). The local part is 1–64 bytes of
 //!   `A-Z a-z 0-9 . _ + -`, does not start with `-` or `.`, does not end
 //!   with `.` and has no `..`: no quotes, comments, spaces or backslashes,
-//!   nothing `sendmail` could read as an option (PHPMailer,
+//!   nothing `sendmail` could read as an option (`PHPMailer`,
 //!   CVE-2016-10033). The local part is passed unchanged (it is
 //!   case-sensitive); the domain follows the `domain` rules and is
 //!   lowercased.

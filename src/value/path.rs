@@ -68,6 +68,7 @@ pub enum PathKind {
 
 impl PathKind {
     /// The parameter value (`file`, `dir`).
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             PathKind::File => "file",

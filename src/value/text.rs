@@ -81,29 +81,27 @@ impl Charset {
         let mut bits = 0u128;
         let mut i = 0;
         while let Some(&first) = bytes.get(i) {
-            match (bytes.get(i + 1), bytes.get(i + 2)) {
-                (Some(b'-'), Some(&last)) => {
-                    if first > last {
-                        return Err(format!(
-                            "charset= has a backwards range {}-{}",
-                            first as char, last as char
-                        ));
-                    }
-                    for b in first..=last {
-                        bits |= 1 << b;
-                    }
-                    i += 3;
+            if let (Some(b'-'), Some(&last)) = (bytes.get(i + 1), bytes.get(i + 2)) {
+                if first > last {
+                    return Err(format!(
+                        "charset= has a backwards range {}-{}",
+                        first as char, last as char
+                    ));
                 }
-                _ => {
-                    bits |= 1 << first;
-                    i += 1;
+                for b in first..=last {
+                    bits |= 1 << b;
                 }
+                i += 3;
+            } else {
+                bits |= 1 << first;
+                i += 1;
             }
         }
         Ok(Charset { bits })
     }
 
     /// True when `c` is in the set.
+    #[must_use]
     pub fn contains(&self, c: char) -> bool {
         let n = u32::from(c);
         n < 128 && self.bits & (1 << n) != 0
@@ -188,11 +186,13 @@ impl Pattern {
     }
 
     /// The pattern as written in the definition.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         &self.source
     }
 
     /// True when the whole of `text` matches.
+    #[must_use]
     pub fn is_match(&self, text: &str) -> bool {
         self.regex.is_match(text.as_bytes())
     }

@@ -1132,3 +1132,103 @@ fn path_dir_resolution() {
     let root = tree.real("www");
     path_ok(&t, &root, &root);
 }
+
+/// A small deterministic generator (xorshift), so the smoke test needs no
+/// extra crate and is reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn no_panic_and_accepted_values_obey_the_universal_rules() {
+    let types = [
+        "string",
+        "string charset=a-z0-9- max=40",
+        "secret",
+        "ident",
+        "uuid",
+        "enum a b -c",
+        "regex '[a-z0-9.-]+'",
+        "uint",
+        "int min=-5 max=5",
+        "port",
+        "mode max=07777",
+        "user",
+        "hostname",
+        "domain",
+        "email",
+        "ip",
+        "ipv4",
+        "ipv6",
+        "cidr",
+        "path beneath=/tmp",
+    ];
+    let pieces: &[&[u8]] = &[
+        b"a",
+        b"Z",
+        b"0",
+        b"9",
+        b"1",
+        b"-",
+        b".",
+        b"..",
+        b"/",
+        b"@",
+        b":",
+        b"::",
+        b"f",
+        b"x",
+        b"_",
+        b"$",
+        b" ",
+        b"+",
+        b"\n",
+        b"\0",
+        b"\x7f",
+        b"\xff",
+        b"\xc3",
+        "\u{661}".as_bytes(),
+        "\u{ff11}".as_bytes(),
+        "\u{202e}".as_bytes(),
+        "\u{430}".as_bytes(),
+        "é".as_bytes(),
+        b"xn--",
+        b"255",
+        b"/8",
+        b"0x",
+        b"e",
+        b"%",
+        b"'",
+        b"\"",
+    ];
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for def in types {
+        let t = ty(def);
+        for _ in 0..3000 {
+            let mut raw = Vec::new();
+            for _ in 0..rng.below(12) {
+                raw.extend_from_slice(pieces[rng.below(pieces.len())]);
+            }
+            match t.validate(&raw) {
+                Ok(v) => {
+                    assert!(!v.value.is_empty(), "{def}: {raw:?}");
+                    assert!(!v.value.chars().any(char::is_control), "{def}: {raw:?}");
+                    assert!(!v.value.contains('\u{202e}'), "{def}: {raw:?}");
+                    assert_eq!(v.path.is_some(), t.is_path(), "{def}");
+                }
+                Err(r) => assert_no_echo(&r.0, &raw),
+            }
+        }
+    }
+}

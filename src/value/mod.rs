@@ -21,11 +21,37 @@
 //! never contains the value itself (nor, for a `secret`, any character or
 //! position of it).
 //!
-//! The families live in their own modules, each documenting the decisions
-//! taken where SPEC is silent: `text` (`string`, `secret`, `ident`, `uuid`,
-//! `enum`, `regex`), `numbers` (`uint`, `int`, `port`, `mode`), `names`
-//! (`user`, `group`, `hostname`, `domain`, `email`), `net` (`ip`, `ipv4`,
-//! `ipv6`, `cidr`) and `path`.
+//! The families live in their own modules, each documenting in detail the
+//! decisions taken where SPEC is silent: `text` (`string`, `secret`,
+//! `ident`, `uuid`, `enum`, `regex`), `numbers` (`uint`, `int`, `port`,
+//! `mode`), `names` (`user`, `group`, `hostname`, `domain`, `email`), `net`
+//! (`ip`, `ipv4`, `ipv6`, `cidr`) and `path`. In short:
+//!
+//! - Beyond SPEC's list, other invisible format characters are refused too
+//!   (soft hyphen, combining grapheme joiner, tag characters, ...).
+//! - `string` allows the empty value only with `empty=yes`; `max=` is 1 to
+//!   4096; `charset=` lists printable ASCII only. `secret` is never empty.
+//! - `int` accepts a leading `-`; whether a value starting with `-` may
+//!   stand alone as an argv word is the template layer's decision. `string`,
+//!   `secret`, `enum` (when a word does) and `regex` (when the pattern does)
+//!   may also start with `-`; no other type can.
+//! - `mode` takes 3 or 4 octal digits, gives the child 4 (`0755`), and its
+//!   `max=` is a bit mask (`max=04777` allows setuid but not setgid).
+//! - `regex` is matched on bytes with ASCII classes unless the pattern says
+//!   `(?u)`, anchored as `\A(?:PATTERN)\z`, and never accepts the empty
+//!   value.
+//! - `user`/`group` also take `exists=no` (must not exist).
+//! - `hostname`/`domain`: lowercased, trailing dot refused, Unicode refused
+//!   (give the `xn--` form), last label never numeric (no IPv4 literal in
+//!   any `inet_aton` form).
+//! - `email`: local part `A-Z a-z 0-9 . _ + -`, not starting with `-` or
+//!   `.`; domain lowercased; `max=` 1 to 254.
+//! - `ip`/`cidr`: canonical text only; `cidr` host bits must be zero.
+//! - `uuid`: lowercase only.
+//! - `path`: relative values are taken beneath `DIR`; no `.`, `..` or empty
+//!   components; resolved with symlinks; strictly beneath `DIR` (not `DIR`
+//!   itself); dangling symlinks refused; the child gets the resolved path.
+//!   Validation and use are not atomic (see the `path` module).
 
 use std::fmt;
 use std::path::PathBuf;

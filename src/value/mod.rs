@@ -273,12 +273,8 @@ impl ValueType {
         let Some(base) = words.first() else {
             return Err(type_error(0, "missing base type"));
         };
-        let none = |words: &[String]| Params::new(words, &[]).map(|_| ());
         let kind = match base.as_str() {
             "string" => parse_string(words)?,
-            "secret" => none(words).map(|()| TypeKind::Secret)?,
-            "ident" => none(words).map(|()| TypeKind::Ident)?,
-            "uuid" => none(words).map(|()| TypeKind::Uuid)?,
             "enum" => TypeKind::Enum {
                 values: text::parse_enum(words)?,
             },
@@ -287,7 +283,6 @@ impl ValueType {
             },
             "uint" => numbers::parse_uint(words).map(|(min, max)| TypeKind::Uint { min, max })?,
             "int" => numbers::parse_int(words).map(|(min, max)| TypeKind::Int { min, max })?,
-            "port" => none(words).map(|()| TypeKind::Port)?,
             "mode" => TypeKind::Mode {
                 max: numbers::parse_mode(words)?,
             },
@@ -297,15 +292,9 @@ impl ValueType {
             "group" => TypeKind::Group {
                 exists: names::parse_account(words)?,
             },
-            "hostname" => none(words).map(|()| TypeKind::Hostname)?,
-            "domain" => none(words).map(|()| TypeKind::Domain)?,
             "email" => TypeKind::Email {
                 max: names::parse_email(words)?,
             },
-            "ip" => none(words).map(|()| TypeKind::Ip)?,
-            "ipv4" => none(words).map(|()| TypeKind::Ipv4)?,
-            "ipv6" => none(words).map(|()| TypeKind::Ipv6)?,
-            "cidr" => none(words).map(|()| TypeKind::Cidr)?,
             "path" => {
                 let p = path::parse_path(words)?;
                 TypeKind::Path {
@@ -314,20 +303,26 @@ impl ValueType {
                     kind: p.kind,
                 }
             }
-            other => {
-                let shown = if other.len() <= 64 {
-                    format!("{other:?}")
-                } else {
-                    "(too long)".into()
-                };
-                return Err(type_error(
-                    0,
-                    format!(
-                        "unknown type {shown}; the built-in types are: {}",
-                        BUILTIN_NAMES.join(", ")
-                    ),
-                ));
-            }
+            other => match ValueType::builtin(other) {
+                Some(t) => {
+                    Params::new(words, &[])?;
+                    t.kind
+                }
+                None => {
+                    let printable =
+                        other.len() <= 64 && universal::check_chars(other, false).is_ok();
+                    let shown = if printable {
+                        format!("{other:?}")
+                    } else {
+                        "(unprintable)".into()
+                    };
+                    let list = BUILTIN_NAMES.join(", ");
+                    return Err(type_error(
+                        0,
+                        format!("unknown type {shown}; the built-in types are: {list}"),
+                    ));
+                }
+            },
         };
         Ok(ValueType { kind })
     }

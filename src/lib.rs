@@ -2,12 +2,14 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod audit;
 pub mod bind;
 pub mod command;
 pub mod error;
 pub mod lex;
 pub mod plan;
 pub mod policy;
+pub mod request;
 pub mod sandbox;
 pub mod supervise;
 mod sys;

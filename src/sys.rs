@@ -859,12 +859,6 @@ pub(crate) fn ids() -> (u32, u32, u32, u32) {
     }
 }
 
-/// Reads `PR_GET_NO_NEW_PRIVS` for this process.
-pub(crate) fn no_new_privs() -> bool {
-    // SAFETY: prctl(PR_GET_NO_NEW_PRIVS) takes no pointers.
-    unsafe { libc::prctl(libc::PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 }
-}
-
 /// `poll(2)` over `fds`; an interrupted call counts as "nothing ready".
 pub(crate) fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<i32> {
     // SAFETY: `fds` is a valid, exclusively borrowed slice of pollfd for
@@ -878,4 +872,17 @@ pub(crate) fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<i32>
         return Err(e);
     }
     Ok(n)
+}
+
+/// Sends one message to syslog (`LOG_AUTHPRIV | LOG_NOTICE`, ident
+/// `execward`). Interior NUL bytes are dropped.
+pub(crate) fn syslog(message: &str) {
+    let msg = std::ffi::CString::new(message.replace('\0', "")).unwrap_or_default();
+    static IDENT: &CStr = c"execward";
+    // SAFETY: `IDENT` is a static C string (openlog keeps the pointer);
+    // the format is a literal "%s" with exactly one C-string argument.
+    unsafe {
+        libc::openlog(IDENT.as_ptr(), libc::LOG_PID, libc::LOG_AUTHPRIV);
+        libc::syslog(libc::LOG_NOTICE, c"%s".as_ptr(), msg.as_ptr());
+    }
 }

@@ -14,6 +14,8 @@ pub mod sandbox;
 pub mod supervise;
 mod sys;
 pub mod template;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 pub mod value;
 
 pub use bind::{Bound, ValueError};

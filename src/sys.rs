@@ -886,3 +886,14 @@ pub(crate) fn syslog(message: &str) {
         libc::syslog(libc::LOG_NOTICE, c"%s".as_ptr(), msg.as_ptr());
     }
 }
+
+/// Registers an owned descriptor with tokio's reactor for readability.
+#[cfg(feature = "tokio")]
+pub(crate) fn async_register(fd: OwnedFd) -> io::Result<tokio::io::unix::AsyncFd<OwnedFd>> {
+    // SAFETY: an OwnedFd is a valid open descriptor for as long as it lives,
+    // and the AsyncFd takes ownership of it, so it stays open (and refers to
+    // the same file) until the registration is dropped; OwnedFd's
+    // `as_raw_fd` always returns that descriptor.
+    unsafe { tokio::io::unix::AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE) }
+        .map_err(io::Error::from)
+}

@@ -393,6 +393,20 @@ impl Plan {
         })
     }
 
+    /// Removes Landlock, seccomp and the namespaces/cgroup from this plan,
+    /// keeping the rest of the post-fork sequence. Exists only so the
+    /// benchmark can report the cost of the sandbox itself; never use it
+    /// to run anything real.
+    #[doc(hidden)]
+    pub fn strip_confinement_for_benchmark(mut self) -> Plan {
+        self.landlock = None;
+        self.seccomp = None;
+        self.containment.ns = NsMode::None;
+        self.containment.cgroup = None;
+        self.report = SandboxReport { containment: "none (benchmark only)".into(), ..SandboxReport::default() };
+        self
+    }
+
     /// What is enforced for runs of this plan.
     pub fn sandbox_report(&self) -> &SandboxReport {
         &self.report

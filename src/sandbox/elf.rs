@@ -33,8 +33,9 @@
 //!   must be absolute.
 //! - A `#!` line is parsed like the kernel's `binfmt_script` within the
 //!   first 256 bytes (`BINPRM_BUF_SIZE`): the interpreter path must end
-//!   within them and be absolute. Interpreters are followed to a depth of 4
-//!   (the kernel's `BINPRM_MAX_RECURSION`).
+//!   within them and be absolute. At most 4 levels of `#!` interpreters are
+//!   followed (a script whose interpreter is a script ... four times); a
+//!   deeper chain is refused, although Linux 6.18 starts one more level.
 //! - Other formats (`binfmt_misc`) are refused.
 //! - The files are inspected now; Landlock rules attach to the inodes opened
 //!   when the ruleset is prepared, so a file replaced later is simply not
@@ -51,7 +52,7 @@ use super::SandboxError;
 
 /// The kernel's `BINPRM_BUF_SIZE`: how much of a file decides its format.
 const BINPRM_BUF_SIZE: usize = 256;
-/// The kernel's `BINPRM_MAX_RECURSION` for nested `#!` interpreters.
+/// The most nested `#!` interpreters followed (the kernel allows one more).
 const MAX_SCRIPT_DEPTH: usize = 4;
 /// `PATH_MAX`: the longest `PT_INTERP` the kernel accepts.
 const PATH_MAX: u64 = 4096;
@@ -164,7 +165,11 @@ fn uint<const N: usize>(data: &[u8], off: usize, big_endian: bool) -> Result<u64
         .ok_or_else(|| format!("truncated ELF data at offset {off}"))?;
     let mut v: u64 = 0;
     for i in 0..N {
-        let b = if big_endian { bytes[i] } else { bytes[N - 1 - i] };
+        let b = if big_endian {
+            bytes[i]
+        } else {
+            bytes[N - 1 - i]
+        };
         v = (v << 8) | u64::from(b);
     }
     Ok(v)
@@ -214,7 +219,9 @@ fn elf_interp(
     }
     let table_len = phentsize * phnum; // at most 65535 * 56: no overflow
     if table_len > MAX_PHDRS_BYTES {
-        return Err(format!("program header table of {table_len} bytes is too large"));
+        return Err(format!(
+            "program header table of {table_len} bytes is too large"
+        ));
     }
     let table = read(phoff, table_len as usize)?;
     for i in 0..phnum as usize {
@@ -228,7 +235,9 @@ fn elf_interp(
             (uint::<4>(ph, 4, be)?, uint::<4>(ph, 16, be)?)
         };
         if !(2..=PATH_MAX).contains(&filesz) {
-            return Err(format!("PT_INTERP of {filesz} bytes (must be 2 to {PATH_MAX})"));
+            return Err(format!(
+                "PT_INTERP of {filesz} bytes (must be 2 to {PATH_MAX})"
+            ));
         }
         let bytes = read(offset, filesz as usize)?;
         if bytes.last() != Some(&0) {
@@ -258,9 +267,7 @@ fn script_interp(head: &[u8]) -> Result<PathBuf, String> {
         .position(|&b| b != b' ' && b != b'\t')
         .ok_or("#! line without an interpreter")?;
     let rest = &line[start..];
-    let len = rest
-        .iter()
-        .position(|&b| b == b' ' || b == b'\t' || b == 0);
+    let len = rest.iter().position(|&b| b == b' ' || b == b'\t' || b == 0);
     let interp = match len {
         Some(n) => &rest[..n],
         None if buf.len() == BINPRM_BUF_SIZE && !buf.contains(&b'\n') => {

@@ -43,6 +43,13 @@
 //! never makes it executable. On ABI 1, renaming or linking a file into
 //! another directory is always refused (the `Refer` right arrived in ABI 2).
 //!
+//! Known limit: Landlock does not mediate files on kernel-internal
+//! filesystems, so a child that can already run arbitrary code (an allowed
+//! interpreter) can write a binary into a `memfd_create` file and execute it
+//! (measured on Linux 6.18). Data-only abuse of an allowed program cannot do
+//! this; the `strict` seccomp profile does not allow `memfd_create`, and the
+//! system-wide `vm.memfd_noexec = 2` sysctl closes it for every process.
+//!
 //! A rule on a file that is not a directory may only carry file rights
 //! (`Execute`, `WriteFile`, `ReadFile`, `Truncate`, `IoctlDev`); the kind is
 //! taken from `fstat` of the opened descriptor.
@@ -140,9 +147,7 @@ fn kernel_supports(abi: ABI) -> bool {
             let fs = AccessFs::from_all(abi);
             let net = AccessNet::from_all(abi);
             let scopes = Scope::from_all(abi);
-            let mut r = Ruleset::default()
-                .set_compatibility(hard)
-                .handle_access(fs);
+            let mut r = Ruleset::default().set_compatibility(hard).handle_access(fs);
             if !net.is_empty() {
                 r = r.and_then(|r| r.handle_access(net));
             }
@@ -301,9 +306,7 @@ pub fn prepare(
         if !net.any {
             scopes |= Scope::AbstractUnixSocket;
         }
-        ruleset = ruleset
-            .scope(scopes)
-            .map_err(|e| ll_err("scopes", e))?;
+        ruleset = ruleset.scope(scopes).map_err(|e| ll_err("scopes", e))?;
     }
 
     // Granted rights.
@@ -311,15 +314,26 @@ pub fn prepare(
     let write = read
         | (AccessFs::from_write(abi)
             & handled_fs
-            & !(AccessFs::MakeBlock | AccessFs::MakeChar | AccessFs::IoctlDev | AccessFs::ResolveUnix));
+            & !(AccessFs::MakeBlock
+                | AccessFs::MakeChar
+                | AccessFs::IoctlDev
+                | AccessFs::ResolveUnix));
     let exec = AccessFs::Execute | AccessFs::ReadFile | AccessFs::ReadDir;
     let run = AccessFs::Execute | AccessFs::ReadFile;
 
     let mut grants: Vec<(&Path, BitFlags<AccessFs>, Origin)> = Vec::new();
     grants.extend(fs.read.iter().map(|p| (p.as_path(), read, Origin::Policy)));
-    grants.extend(fs.write.iter().map(|p| (p.as_path(), write, Origin::Policy)));
+    grants.extend(
+        fs.write
+            .iter()
+            .map(|p| (p.as_path(), write, Origin::Policy)),
+    );
     grants.extend(fs.exec.iter().map(|p| (p.as_path(), exec, Origin::Policy)));
-    grants.extend(always_exec.iter().map(|p| (p.as_path(), run, Origin::AlwaysExec)));
+    grants.extend(
+        always_exec
+            .iter()
+            .map(|p| (p.as_path(), run, Origin::AlwaysExec)),
+    );
     for &(dev, writable) in DEVICES {
         let rights = if writable {
             AccessFs::ReadFile | AccessFs::WriteFile

@@ -212,9 +212,13 @@ const AUDIT_ARCH_NATIVE: u32 = 0;
 const X32_SYSCALL_BIT: u32 = 0x4000_0000;
 
 // Classic BPF opcodes (linux/bpf_common.h).
-const BPF_LD_W_ABS: u16 = 0x00 | 0x00 | 0x20;
-const BPF_JMP_JEQ_K: u16 = 0x05 | 0x10;
-const BPF_JMP_JGE_K: u16 = 0x05 | 0x30;
+/// `BPF_LD | BPF_W | BPF_ABS` (0x00 | 0x00 | 0x20).
+const BPF_LD_W_ABS: u16 = 0x20;
+/// `BPF_JMP | BPF_JEQ | BPF_K` (0x05 | 0x10 | 0x00).
+const BPF_JMP_JEQ_K: u16 = 0x15;
+/// `BPF_JMP | BPF_JGE | BPF_K` (0x05 | 0x30 | 0x00).
+const BPF_JMP_JGE_K: u16 = 0x35;
+/// `BPF_RET | BPF_K` (0x06 | 0x00).
 const BPF_RET_K: u16 = 0x06;
 /// Offsets in `struct seccomp_data`.
 const SECCOMP_DATA_NR: u32 = 0;
@@ -437,6 +441,7 @@ const STRICT_ALLOW: &[&str] = &[
     "getgroups",
     "getpgid",
     "getsid",
+    "setpgid",
     "getrlimit",
     "getrusage",
     "times",

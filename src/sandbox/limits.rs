@@ -57,17 +57,11 @@ impl Limits {
     /// The rlimits to install in the child, always including `RLIMIT_CORE = 0`
     /// (no core dumps: they could carry secrets).
     pub fn rlimits(&self) -> ([RlimitSetting; MAX_RLIMITS], usize) {
-        let mut out = [RlimitSetting {
-            resource: 0,
-            value: 0,
-        }; MAX_RLIMITS];
+        let mut out = [RlimitSetting { resource: 0, value: 0 }; MAX_RLIMITS];
         let mut n = 0;
         let mut push = |resource: libc::__rlimit_resource_t, value: Option<u64>| {
             if let Some(value) = value {
-                out[n] = RlimitSetting {
-                    resource: resource as u32,
-                    value,
-                };
+                out[n] = RlimitSetting { resource: resource as u32, value };
                 n += 1;
             }
         };

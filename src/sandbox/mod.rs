@@ -109,8 +109,7 @@ pub struct FsAccess {
 
 impl FsAccess {
     /// SPEC's default read set: `/usr /lib /lib64 /etc /bin /sbin`.
-    pub const DEFAULT_READ: &'static [&'static str] =
-        &["/usr", "/lib", "/lib64", "/etc", "/bin", "/sbin"];
+    pub const DEFAULT_READ: &'static [&'static str] = &["/usr", "/lib", "/lib64", "/etc", "/bin", "/sbin"];
 
     /// The default: read the system directories, write nothing, execute
     /// nothing but the program.

@@ -231,6 +231,76 @@ fn may_be_missing(path: &Path, origin: Origin) -> bool {
     }
 }
 
+/// The decisions of [`prepare`] for one ABI and `net` policy: what is
+/// handled and what each kind of rule grants. Pure data, computed without
+/// touching the kernel.
+#[derive(Debug, PartialEq, Eq)]
+struct Plan {
+    handled_fs: BitFlags<AccessFs>,
+    handled_net: BitFlags<AccessNet>,
+    scopes: BitFlags<Scope>,
+    /// `fs read`.
+    read: BitFlags<AccessFs>,
+    /// `fs write`.
+    write: BitFlags<AccessFs>,
+    /// `fs exec`.
+    exec: BitFlags<AccessFs>,
+    /// `always_exec` files.
+    run: BitFlags<AccessFs>,
+}
+
+impl Plan {
+    /// Decides for `abi`; records (best-effort) or refuses (required) what
+    /// the ABI lacks for this run.
+    fn new(
+        abi: ABI,
+        net: &NetAccess,
+        needs_signal_scope: bool,
+        mode: SandboxMode,
+        report: &mut SandboxReport,
+    ) -> Result<Plan, SandboxError> {
+        if !net.any && abi < ABI::V4 && net.wants_tcp() {
+            degrade(mode, report, MISSING_TCP)?;
+        }
+        if abi < ABI::V6 && ((net.unix && !net.any) || needs_signal_scope) {
+            degrade(mode, report, MISSING_SCOPES)?;
+        }
+
+        let mut handled_fs = AccessFs::from_all(abi);
+        if net.unix || net.any {
+            // Unix sockets are allowed and the policy cannot name them.
+            handled_fs &= !BitFlags::from(AccessFs::ResolveUnix);
+        }
+        let handled_net = if net.any {
+            BitFlags::EMPTY
+        } else {
+            AccessNet::from_all(abi)
+        };
+        let mut scopes = Scope::from_all(abi) & Scope::Signal;
+        if !net.any {
+            scopes |= Scope::from_all(abi) & Scope::AbstractUnixSocket;
+        }
+
+        let read = AccessFs::ReadFile | AccessFs::ReadDir;
+        let write = read
+            | (AccessFs::from_write(abi)
+                & handled_fs
+                & !(AccessFs::MakeBlock
+                    | AccessFs::MakeChar
+                    | AccessFs::IoctlDev
+                    | AccessFs::ResolveUnix));
+        Ok(Plan {
+            handled_fs,
+            handled_net,
+            scopes,
+            read,
+            write,
+            exec: AccessFs::Execute | AccessFs::ReadFile | AccessFs::ReadDir,
+            run: AccessFs::Execute | AccessFs::ReadFile,
+        })
+    }
+}
+
 /// Prepares the Landlock ruleset of one run and returns its descriptor,
 /// for `landlock_restrict_self(fd, 0)` in the child. Nothing is restricted
 /// here.
@@ -274,52 +344,26 @@ pub fn prepare(
         return Ok(None);
     };
     report.landlock_abi = Some(abi as u32);
+    let plan = Plan::new(abi, net, needs_signal_scope, mode, report)?;
 
-    // What this kernel cannot do for this run.
-    let handle_net = !net.any && abi >= ABI::V4;
-    if !net.any && abi < ABI::V4 && net.wants_tcp() {
-        degrade(mode, report, MISSING_TCP)?;
-    }
-    let has_scopes = abi >= ABI::V6;
-    if !has_scopes && ((net.unix && !net.any) || needs_signal_scope) {
-        degrade(mode, report, MISSING_SCOPES)?;
-    }
-
-    // Handled rights.
-    let unix_allowed = net.unix || net.any;
-    let mut handled_fs = AccessFs::from_all(abi);
-    if unix_allowed {
-        handled_fs &= !BitFlags::from(AccessFs::ResolveUnix);
-    }
     let hard = CompatLevel::HardRequirement;
     let mut ruleset = Ruleset::default()
         .set_compatibility(hard)
-        .handle_access(handled_fs)
+        .handle_access(plan.handled_fs)
         .map_err(|e| ll_err("handled filesystem rights", e))?;
-    if handle_net {
+    if !plan.handled_net.is_empty() {
         ruleset = ruleset
-            .handle_access(AccessNet::from_all(abi))
+            .handle_access(plan.handled_net)
             .map_err(|e| ll_err("handled network rights", e))?;
     }
-    if has_scopes {
-        let mut scopes = BitFlags::from(Scope::Signal);
-        if !net.any {
-            scopes |= Scope::AbstractUnixSocket;
-        }
-        ruleset = ruleset.scope(scopes).map_err(|e| ll_err("scopes", e))?;
+    if !plan.scopes.is_empty() {
+        ruleset = ruleset
+            .scope(plan.scopes)
+            .map_err(|e| ll_err("scopes", e))?;
     }
-
-    // Granted rights.
-    let read = AccessFs::ReadFile | AccessFs::ReadDir;
-    let write = read
-        | (AccessFs::from_write(abi)
-            & handled_fs
-            & !(AccessFs::MakeBlock
-                | AccessFs::MakeChar
-                | AccessFs::IoctlDev
-                | AccessFs::ResolveUnix));
-    let exec = AccessFs::Execute | AccessFs::ReadFile | AccessFs::ReadDir;
-    let run = AccessFs::Execute | AccessFs::ReadFile;
+    let handled_fs = plan.handled_fs;
+    let handle_net = !plan.handled_net.is_empty();
+    let (read, write, exec, run) = (plan.read, plan.write, plan.exec, plan.run);
 
     let mut grants: Vec<(&Path, BitFlags<AccessFs>, Origin)> = Vec::new();
     grants.extend(fs.read.iter().map(|p| (p.as_path(), read, Origin::Policy)));
@@ -380,6 +424,116 @@ pub fn prepare(
     };
     report.landlock = true;
     report.landlock_net = handle_net;
-    report.landlock_scopes = has_scopes;
+    report.landlock_scopes = !plan.scopes.is_empty();
     Ok(Some(fd))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(
+        abi: ABI,
+        net: &NetAccess,
+        signal: bool,
+        mode: SandboxMode,
+    ) -> (Result<Plan, SandboxError>, Vec<String>) {
+        let mut report = SandboxReport::default();
+        let p = Plan::new(abi, net, signal, mode, &mut report);
+        (p, report.missing)
+    }
+
+    fn tcp() -> NetAccess {
+        NetAccess {
+            connect: [443].into_iter().collect(),
+            ..NetAccess::none()
+        }
+    }
+
+    fn unix() -> NetAccess {
+        NetAccess {
+            unix: true,
+            ..NetAccess::none()
+        }
+    }
+
+    fn any() -> NetAccess {
+        NetAccess {
+            any: true,
+            ..NetAccess::none()
+        }
+    }
+
+    #[test]
+    fn tcp_ports_need_abi_4() {
+        let (p, _) = plan(ABI::V3, &tcp(), false, SandboxMode::Required);
+        assert!(matches!(p, Err(SandboxError::Unsupported { what }) if what == MISSING_TCP));
+        let (p, missing) = plan(ABI::V3, &tcp(), false, SandboxMode::BestEffort);
+        assert!(p.unwrap().handled_net.is_empty());
+        assert_eq!(missing, [MISSING_TCP]);
+        // No TCP wanted: seccomp refuses inet sockets, nothing is missing.
+        let (p, missing) = plan(ABI::V3, &NetAccess::none(), false, SandboxMode::Required);
+        assert!(p.is_ok() && missing.is_empty());
+        let (p, missing) = plan(ABI::V4, &tcp(), false, SandboxMode::Required);
+        assert_eq!(
+            p.unwrap().handled_net,
+            AccessNet::BindTcp | AccessNet::ConnectTcp
+        );
+        assert!(missing.is_empty());
+        // net any: nothing handled, nothing missing.
+        let (p, missing) = plan(ABI::V3, &any(), false, SandboxMode::Required);
+        assert!(p.unwrap().handled_net.is_empty() && missing.is_empty());
+        // ABI 10 also handles UDP (never granted).
+        let (p, _) = plan(ABI::V10, &tcp(), false, SandboxMode::Required);
+        assert_eq!(p.unwrap().handled_net, AccessNet::from_all(ABI::V10));
+    }
+
+    #[test]
+    fn scopes_need_abi_6_only_when_they_matter() {
+        let req = SandboxMode::Required;
+        for (net, signal, matters) in [
+            (NetAccess::none(), false, false),
+            (NetAccess::none(), true, true),
+            (unix(), false, true),
+            (tcp(), false, false),
+            (any(), false, false),
+        ] {
+            let (p, _) = plan(ABI::V5, &net, signal, req);
+            assert_eq!(p.is_err(), matters, "net {net}, signal {signal}");
+            let (p, missing) = plan(ABI::V5, &net, signal, SandboxMode::BestEffort);
+            assert!(p.unwrap().scopes.is_empty());
+            assert_eq!(missing.contains(&MISSING_SCOPES.to_string()), matters);
+        }
+        let (p, _) = plan(ABI::V6, &unix(), true, req);
+        assert_eq!(p.unwrap().scopes, Scope::Signal | Scope::AbstractUnixSocket);
+        let (p, _) = plan(ABI::V6, &any(), true, req);
+        assert_eq!(p.unwrap().scopes, BitFlags::from(Scope::Signal));
+    }
+
+    #[test]
+    fn granted_rights_for_every_abi() {
+        for &abi in KNOWN_ABIS {
+            for net in [NetAccess::none(), unix(), any()] {
+                let p = plan(abi, &net, false, SandboxMode::BestEffort).0.unwrap();
+                for rights in [p.read, p.write, p.exec, p.run] {
+                    assert!(p.handled_fs.contains(rights), "{abi:?}: {rights:?}");
+                }
+                for never in [
+                    AccessFs::MakeBlock,
+                    AccessFs::MakeChar,
+                    AccessFs::IoctlDev,
+                    AccessFs::ResolveUnix,
+                    AccessFs::Execute,
+                ] {
+                    assert!(!p.write.contains(never), "{abi:?}: write has {never:?}");
+                }
+                assert!(!p.read.contains(AccessFs::Execute));
+                assert!(p.write.contains(AccessFs::WriteFile | AccessFs::MakeReg));
+                assert_eq!(
+                    p.handled_fs.contains(AccessFs::ResolveUnix),
+                    abi >= ABI::V9 && !net.unix && !net.any
+                );
+            }
+        }
+    }
 }

@@ -108,7 +108,9 @@
 //! For `default`, a name in `allow=` is taken out of the deny list (e.g.
 //! `allow=ptrace`; `allow=clone` lifts the namespace-flag rules,
 //! `allow=mknod` the device rule, `allow=clone3` the `ENOSYS` answer). For
-//! `strict`, the names are added to the allow list (unconditionally). Two
+//! `strict`, the names are added to the allow list unconditionally (this
+//! replaces the argument checks of `clone`, `personality`, `mknod(at)` and
+//! `prlimit64`; `allow=clone3` also removes the `ENOSYS` answer). Two
 //! guards cannot be lifted and are refused with [`SandboxError::Seccomp`]:
 //! `ioctl` (the `TIOCSTI`/`TIOCLINUX` refusal is a fixed protection) and
 //! `socket` (governed by `net` alone). An unknown name is

@@ -332,7 +332,7 @@ mod tests {
         );
         assert_eq!(
             rfc3339(UNIX_EPOCH + Duration::from_millis(1_795_000_000_123)),
-            "2026-11-18T06:26:40.123Z"
+            "2026-11-18T11:06:40.123Z"
         );
     }
 

@@ -403,7 +403,10 @@ impl Plan {
         self.seccomp = None;
         self.containment.ns = NsMode::None;
         self.containment.cgroup = None;
-        self.report = SandboxReport { containment: "none (benchmark only)".into(), ..SandboxReport::default() };
+        self.report = SandboxReport {
+            containment: "none (benchmark only)".into(),
+            ..SandboxReport::default()
+        };
         self
     }
 

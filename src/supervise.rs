@@ -279,7 +279,7 @@ impl Plan {
             groups: groups.as_ptr(),
             ngroups: groups.len(),
         });
-        let userns_maps = (self.containment.ns == NsMode::UserPid).then(|| UserNsMaps {
+        let userns_maps = (self.containment.ns == NsMode::UserPid).then_some(UserNsMaps {
             uid_map: self.containment.uid_map.as_ptr(),
             uid_map_len: self.containment.uid_map.len(),
             gid_map: self.containment.gid_map.as_ptr(),

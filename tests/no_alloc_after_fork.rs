@@ -84,11 +84,15 @@ fn the_child_never_allocates_before_exec() {
     // Control: the detector sees a CLONE_VM child's allocation.
     let before = FOREIGN_ALLOCS.load(Ordering::SeqCst);
     clone_vm_child_that_allocates();
-    assert!(FOREIGN_ALLOCS.load(Ordering::SeqCst) > before, "the detector missed a child allocation");
+    assert!(
+        FOREIGN_ALLOCS.load(Ordering::SeqCst) > before,
+        "the detector missed a child allocation"
+    );
 
     // The real thing: full sandbox, run-as, stdin bytes, captured output.
     let mut cmd = execward::Command::new("/usr/bin/printf");
-    cmd.args(["%s", "x"]).stdin(execward::Stdin::Bytes(b"in".to_vec()));
+    cmd.args(["%s", "x"])
+        .stdin(execward::Stdin::Bytes(b"in".to_vec()));
     if nix::unistd::geteuid().is_root() {
         cmd.run_as("nobody", None);
     }
@@ -98,5 +102,9 @@ fn the_child_never_allocates_before_exec() {
         let out = plan.run().unwrap();
         assert_eq!(out.stdout, b"x");
     }
-    assert_eq!(FOREIGN_ALLOCS.load(Ordering::SeqCst), before, "the child allocated between clone and execve");
+    assert_eq!(
+        FOREIGN_ALLOCS.load(Ordering::SeqCst),
+        before,
+        "the child allocated between clone and execve"
+    );
 }

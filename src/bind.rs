@@ -46,7 +46,7 @@ impl fmt::Display for ValueError {
 const SHOW_MAX: usize = 80;
 
 /// Shows a caller value safely on one line: quoted, every control or
-/// non-UTF-8 byte escaped, shortened past [`SHOW_MAX`] characters.
+/// non-UTF-8 byte escaped, shortened past 80 characters.
 pub fn show_value(raw: &[u8]) -> String {
     let text = String::from_utf8_lossy(raw);
     let mut out = String::from("\"");

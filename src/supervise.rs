@@ -3,7 +3,7 @@
 //! and killing its whole process tree when it ends.
 //!
 //! Nothing here touches raw memory; the only process creation goes through
-//! [`crate::sys::spawn`].
+//! the private `sys::spawn`.
 
 use std::fs::OpenOptions;
 use std::io::{self, Write};

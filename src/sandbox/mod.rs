@@ -5,7 +5,7 @@
 //! runs in the parent, before any process is created: the seccomp filter is
 //! compiled to BPF ([`seccomp`]), the Landlock ruleset is created and its file
 //! descriptor opened ([`landlock`]), resource limits are computed
-//! ([`limits`]). The post-fork code in [`crate::sys`] only installs what was
+//! ([`limits`]). The post-fork code (the private `sys` module) only installs what was
 //! prepared here, with raw system calls.
 
 pub mod containment;

@@ -31,12 +31,12 @@ fn a_root_child_cannot_raise_its_limits() {
     }
     // Control: root outside the sandbox raises a hard limit.
     let ctl = std::process::Command::new("/bin/sh")
-        .args(["-c", "ulimit -Hn 1000 && ulimit -Hn 2000 && echo raised"])
+        .args(["-c", "ulimit -n 1000 && ulimit -n 2000 && echo raised"])
         .output()
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&ctl.stdout).trim(), "raised");
     // Sandboxed: nofile is 1024 by default; raising it fails.
-    let out = sh("ulimit -Hn 100000 && echo raised").output().unwrap();
+    let out = sh("ulimit -n 100000 && echo raised").output().unwrap();
     assert_ne!(out.exit_code(), 0);
     assert!(!String::from_utf8_lossy(&out.stdout).contains("raised"));
 }

@@ -379,7 +379,14 @@ impl Plan {
             &mut report,
         )?;
 
-        let (rlimits, n_rlimits) = cmd.limits.rlimits();
+        let (mut rlimits, n_rlimits) = cmd.limits.rlimits();
+        // A limit above this process's hard limit cannot be set without
+        // CAP_SYS_RESOURCE; the stricter (current) one applies instead.
+        for rl in rlimits.iter_mut().take(n_rlimits) {
+            if let Some(hard) = crate::sys::hard_rlimit(rl.resource) {
+                rl.value = rl.value.min(hard);
+            }
+        }
         Ok(Plan {
             program,
             argv,

@@ -277,6 +277,72 @@ mod tests {
         assert_eq!(word("it's"), "it\\'s");
     }
 
+    /// A small deterministic generator (xorshift) for property tests.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Writes a random sequence of characters, each run in a random
+    /// lexer form (bare, escaped, single or double quoted).
+    fn random_encoding(rng: &mut Rng) -> String {
+        let alphabet = ['a', ' ', '\'', '"', '\\', '$', '(', '{', '#', '`', '|', 'é'];
+        let mut out = String::new();
+        for _ in 0..rng.below(6) {
+            let run: String = (0..rng.below(5))
+                .map(|_| alphabet[rng.below(alphabet.len())])
+                .collect();
+            match rng.below(4) {
+                0 => out.push_str(&run),
+                1 => run.chars().for_each(|c| {
+                    out.push('\\');
+                    out.push(c);
+                }),
+                2 => out.push_str(&format!("'{}'", run.replace('\'', ""))),
+                _ => out.push_str(&format!("\"{run}\"")),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn never_longer_than_any_other_encoding() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut checked = 0;
+        for _ in 0..50_000 {
+            let enc = random_encoding(&mut rng);
+            let Ok(ws) = lex::split(&enc) else { continue };
+            let [w] = ws.as_slice() else { continue };
+            if w.unquoted_operator || w.substitution || w.col != 1 {
+                continue;
+            }
+            // A lone backslash at the end of a line: the parser refuses it.
+            if lex::split_texts(&format!("{enc}\n")).ok().as_deref() != Some(&[w.text.clone()][..])
+            {
+                continue;
+            }
+            checked += 1;
+            let ours = word(&w.text);
+            assert!(
+                ours.len() <= enc.len(),
+                "{enc:?} ({:?}) printed as the longer {ours:?}",
+                w.text
+            );
+            reads_back(&w.text);
+        }
+        assert!(checked > 5_000, "only {checked} encodings checked");
+    }
+
     #[test]
     fn stdin_words() {
         for (t, guard) in [

@@ -465,10 +465,14 @@ fn fs(p: &mut Pending, words: &[Word], at: &mut At<'_>) {
         _ => &mut p.action.fs.exec,
     };
     let what = format!("`fs {}` paths", kind.text);
-    if at.errors == 0 && !over_limit(list.len(), paths.len(), &what, words, at) {
-        list.extend(paths);
-        p.fs_refs.extend(refs);
+    if over_limit(list.len(), paths.len(), &what, words, at) {
+        return;
     }
+    if at.errors == 0 {
+        list.extend(paths);
+    }
+    // Checked at the end of the file even if another word was bad.
+    p.fs_refs.extend(refs);
 }
 
 /// One path of an `fs` rule: an absolute path or `{name}`.

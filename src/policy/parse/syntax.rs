@@ -265,6 +265,12 @@ pub(in crate::policy) fn parse_id(what: &str, s: &str) -> Result<u32, String> {
 /// start with `/`, have no `..` component, hold no `{` or `}` and be at
 /// most [`MAX_PATH_LEN`] bytes.
 pub(in crate::policy) fn parse_abs_path(s: &str) -> Result<PathBuf, String> {
+    if s.contains(['{', '}']) {
+        return Err(format!(
+            "path {} holds `{{` or `}}`: only an `fs` rule can name a placeholder, as a whole word `{{name}}`",
+            show(s)
+        ));
+    }
     if !s.starts_with('/') {
         return Err(format!(
             "path {} must be absolute (start with `/`)",
@@ -280,12 +286,6 @@ pub(in crate::policy) fn parse_abs_path(s: &str) -> Result<PathBuf, String> {
     if s.split('/').any(|c| c == "..") {
         return Err(format!(
             "path {} has a `..` component; write the path it means",
-            show(s)
-        ));
-    }
-    if s.contains(['{', '}']) {
-        return Err(format!(
-            "path {} holds `{{` or `}}`: only an `fs` rule can name a placeholder, as a whole word `{{name}}`",
             show(s)
         ));
     }

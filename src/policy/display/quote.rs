@@ -31,7 +31,6 @@ enum Mode {
 }
 
 const MODES: [Mode; 4] = [Mode::Bare, Mode::Single, Mode::Double, Mode::Sep];
-const INF: usize = usize::MAX / 4;
 
 /// Writes `text` as one word.
 pub(in crate::policy) fn word(text: &str) -> String {
@@ -122,12 +121,22 @@ fn encode(text: &str, allow_sep: bool, keyword_guard: bool) -> String {
     emit(&chars, &modes)
 }
 
+/// A cost: bytes first, then the number of mode switches (so that among
+/// the shortest forms the one with the fewest quote segments wins).
+type Cost = (usize, usize);
+
+const UNREACHABLE: Cost = (usize::MAX, usize::MAX);
+
+fn add(c: Cost, bytes: usize, switches: usize) -> Cost {
+    (c.0.saturating_add(bytes), c.1.saturating_add(switches))
+}
+
 /// The cheapest mode for each character (dynamic programming).
 fn best_modes(chars: &[char], allow_sep: bool, keyword_guard: bool) -> Vec<Mode> {
     let n = chars.len();
     // cost[i][m]: cheapest way to write chars[..=i] with chars[i] in mode
     // m, without the part of chars[i]'s cost that depends on chars[i+1].
-    let mut cost = vec![[INF; 4]; n];
+    let mut cost = vec![[UNREACHABLE; 4]; n];
     let mut back = vec![[Mode::Bare; 4]; n];
     let guard = keyword_guard && first_word_is_keyword(chars);
     for m in [Mode::Bare, Mode::Single, Mode::Double] {
@@ -135,7 +144,7 @@ fn best_modes(chars: &[char], allow_sep: bool, keyword_guard: bool) -> Vec<Mode>
             continue;
         }
         if let Some(c) = own_cost(chars[0], m, true) {
-            cost[0][index(m)] = c + usize::from(quoted(m));
+            cost[0][index(m)] = (c + usize::from(quoted(m)), 0);
         }
     }
     for i in 1..n {
@@ -146,14 +155,14 @@ fn best_modes(chars: &[char], allow_sep: bool, keyword_guard: bool) -> Vec<Mode>
             }
             for a in MODES {
                 let prev = cost[i - 1][index(a)];
-                if prev >= INF || (a == Mode::Sep && b == Mode::Sep) {
+                if prev == UNREACHABLE || (a == Mode::Sep && b == Mode::Sep) {
                     continue;
                 }
                 let Some(own) = own_cost(chars[i], b, a == Mode::Sep) else {
                     continue;
                 };
                 let extra = usize::from(next_backslash(chars[i - 1], a, Some((chars[i], b))));
-                let total = prev + extra + transition(a, b) + own;
+                let total = add(prev, extra + transition(a, b) + own, usize::from(a != b));
                 if total < cost[i][index(b)] {
                     cost[i][index(b)] = total;
                     back[i][index(b)] = a;
@@ -162,13 +171,17 @@ fn best_modes(chars: &[char], allow_sep: bool, keyword_guard: bool) -> Vec<Mode>
         }
     }
     let mut last = Mode::Single;
-    let mut best = INF;
+    let mut best = UNREACHABLE;
     for m in [Mode::Bare, Mode::Single, Mode::Double] {
         let c = cost[n - 1][index(m)];
-        if c >= INF {
+        if c == UNREACHABLE {
             continue;
         }
-        let total = c + usize::from(next_backslash(chars[n - 1], m, None)) + usize::from(quoted(m));
+        let total = add(
+            c,
+            usize::from(next_backslash(chars[n - 1], m, None)) + usize::from(quoted(m)),
+            0,
+        );
         if total < best {
             best = total;
             last = m;

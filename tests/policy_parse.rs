@@ -876,6 +876,30 @@ action set-password = /usr/sbin/chpasswd
         assert_eq!(a.fs.write, [FsPath::Param("d".into())]);
     }
 
+    /// Each placeholder holds its own copy of its type: a 1 MiB policy
+    /// whose 100,000 placeholders name one 60 KB enum would otherwise take
+    /// gigabytes (measured: 11.8 GB before the budget).
+    #[test]
+    fn copies_of_large_types_are_bounded() {
+        let words: Vec<String> = (0..1000)
+            .map(|i| format!("w{i:04}{}", "x".repeat(55)))
+            .collect();
+        let mut src = format!("type e = enum {}\n", words.join(" "));
+        let holes: Vec<String> = (0..64).map(|k| format!("{{p{k}:e}}")).collect();
+        let mut i = 0;
+        while src.len() < MAX_POLICY_SIZE - 1000 {
+            src.push_str(&format!("action a{i} = /b {}\n", holes.join(" ")));
+            i += 1;
+        }
+        let ds = timed(
+            "placeholders of a large enum",
+            Duration::from_secs(2),
+            || errors(src.as_bytes()),
+        );
+        assert_eq!(ds.len(), 1, "{ds:?}");
+        assert!(ds[0].message.contains("too much type data"), "{}", ds[0]);
+    }
+
     #[test]
     fn every_builtin_round_trips() {
         let src = "type a = enum x 'y z' \"it's\"\ntype b = uint min=1 max=10\ntype c = regex '^[a-z]+( [a-z]+)*$'\ntype d = path beneath=/srv kind=dir\naction x = /bin/x {a:a} {b:b} {c:c} {d:d} {e:port} {f:hostname} {g:ip}\n";

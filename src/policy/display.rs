@@ -30,6 +30,7 @@ impl Policy {
     /// A copy with every `line` field set to 0: two policies that differ
     /// only in where things were written compare equal this way
     /// (`parse(&policy.to_string())?.normalized() == policy.normalized()`).
+    #[must_use]
     pub fn normalized(&self) -> Policy {
         let mut p = self.clone();
         p.types.iter_mut().for_each(|t| t.line = 0);
@@ -252,10 +253,8 @@ fn write_seccomp(f: &mut fmt::Formatter<'_>, s: &SeccompSpec) -> fmt::Result {
     }
     let mut text = format!("seccomp {}", s.profile);
     if !s.allow.is_empty() {
-        text.push_str(&format!(
-            " {}",
-            quote::word(&format!("allow={}", s.allow.join(",")))
-        ));
+        text.push(' ');
+        text.push_str(&quote::word(&format!("allow={}", s.allow.join(","))));
     }
     option(f, &text)
 }

@@ -17,7 +17,7 @@ use crate::template::{Arity, Piece, Template};
 use crate::value::ValueType;
 
 pub use parse::{
-    MAX_ACTIONS, MAX_DIAGNOSTICS, MAX_LINE_LEN, MAX_LIST_ITEMS, MAX_POLICY_SIZE, MAX_TYPES,
+    MAX_ACTIONS, MAX_DIAGNOSTICS, MAX_LINE_LEN, MAX_LIST_ITEMS, MAX_POLICY_SIZE, MAX_RESOLVED_TYPES_SIZE, MAX_TYPES,
 };
 
 /// A parsed, valid policy.
@@ -246,11 +246,7 @@ pub enum PolicyError {
 }
 
 fn render_all(file: &str, diags: &[Diagnostic]) -> String {
-    diags
-        .iter()
-        .map(|d| d.render(file))
-        .collect::<Vec<_>>()
-        .join("\n")
+    diags.iter().map(|d| d.render(file)).collect::<Vec<_>>().join("\n")
 }
 
 impl Policy {
@@ -278,10 +274,8 @@ impl Policy {
     pub fn load(path: impl AsRef<Path>) -> Result<Policy, PolicyError> {
         let path = path.as_ref();
         let bytes = read_limited(path)?;
-        Policy::parse_bytes(&bytes).map_err(|diagnostics| PolicyError::Invalid {
-            file: path.display().to_string(),
-            diagnostics,
-        })
+        Policy::parse_bytes(&bytes)
+            .map_err(|diagnostics| PolicyError::Invalid { file: path.display().to_string(), diagnostics })
     }
 
     /// The action called `name`.
@@ -289,10 +283,7 @@ impl Policy {
     /// # Errors
     /// [`PolicyError::UnknownAction`].
     pub fn action(&self, name: &str) -> Result<&Action, PolicyError> {
-        self.actions
-            .iter()
-            .find(|a| a.name == name)
-            .ok_or_else(|| PolicyError::UnknownAction(name.to_string()))
+        self.actions.iter().find(|a| a.name == name).ok_or_else(|| PolicyError::UnknownAction(name.to_string()))
     }
 
     /// The named type `name`, if defined.
@@ -305,15 +296,10 @@ impl Policy {
 /// detected without reading it whole.
 fn read_limited(path: &Path) -> Result<Vec<u8>, PolicyError> {
     use std::io::Read;
-    let io = |source| PolicyError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
+    let io = |source| PolicyError::Io { path: path.to_path_buf(), source };
     let f = std::fs::File::open(path).map_err(io)?;
     let mut buf = Vec::new();
-    f.take(MAX_POLICY_SIZE as u64 + 1)
-        .read_to_end(&mut buf)
-        .map_err(io)?;
+    f.take(MAX_POLICY_SIZE as u64 + 1).read_to_end(&mut buf).map_err(io)?;
     Ok(buf)
 }
 

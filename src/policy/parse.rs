@@ -47,6 +47,12 @@ pub const MAX_DIAGNOSTICS: usize = 100;
 /// calls.
 pub const MAX_LIST_ITEMS: usize = 256;
 
+/// The most memory, as estimated from their definitions, that the types of
+/// all placeholders may take together. Each placeholder holds its own copy
+/// of its type, so without this bound a 1 MiB policy whose placeholders all
+/// name one large `enum` would take gigabytes.
+pub const MAX_RESOLVED_TYPES_SIZE: usize = 32 << 20;
+
 /// The directives a line may start with.
 const DIRECTIVES: &str = "`audit`, `type` or `action`";
 
@@ -371,7 +377,7 @@ impl Parser {
                 .diags
                 .push(no, words[0].col, "`type` needs `NAME = BASE [PARAM...]`");
         };
-        if let Err(message) = self.check_type_name(&name.text) {
+        if let Err(message) = Self::check_type_name(&name.text) {
             self.broken_types.insert(name.text.clone());
             return self.diags.push(no, name.col, message);
         }
@@ -400,7 +406,7 @@ impl Parser {
         }
     }
 
-    fn check_type_name(&self, name: &str) -> Result<(), String> {
+    fn check_type_name(name: &str) -> Result<(), String> {
         syntax::check_name("type", name)?;
         if syntax::is_builtin_type(name) {
             return Err(format!(
@@ -496,13 +502,9 @@ impl Parser {
     fn finish(mut self) -> Result<Policy, Vec<Diagnostic>> {
         let mut actions = Vec::with_capacity(self.actions.len());
         if !self.diags.full() {
-            let types = resolve::Types {
-                index: &self.type_index,
-                types: &self.types,
-                broken: &self.broken_types,
-            };
+            let mut types = resolve::Types::new(&self.type_index, &self.types, &self.broken_types);
             for p in self.actions {
-                actions.push(resolve::finish(p, &types, &mut self.diags));
+                actions.push(resolve::finish(p, &mut types, &mut self.diags));
             }
         }
         if self.diags.is_empty() {

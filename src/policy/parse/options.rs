@@ -541,11 +541,11 @@ fn net(p: &mut Pending, words: &[Word], at: &mut At<'_>) {
 
 /// `seccomp default | strict [allow=SYSCALL,...]`.
 fn seccomp(p: &mut Pending, words: &[Word], at: &mut At<'_>) {
+    const USAGE: &str =
+        "`seccomp` takes `default` or `strict`, optionally followed by `allow=SYSCALL,...`";
     if !p.once("seccomp", at, col0(words)) {
         return;
     }
-    const USAGE: &str =
-        "`seccomp` takes `default` or `strict`, optionally followed by `allow=SYSCALL,...`";
     let Some(kind) = words.get(1) else {
         return at.err(col0(words), USAGE);
     };

@@ -3,33 +3,104 @@
 //! them are made: no `secret` in argv, `fs {name}` names a `path`
 //! placeholder.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use super::options::Pending;
 use super::syntax::{self, show};
-use super::Diags;
+use super::{Diags, MAX_RESOLVED_TYPES_SIZE};
 use crate::policy::{Action, NamedType, Param};
 use crate::value::ValueType;
 
-/// The named types of the file.
+/// The named types of the file, and the budget that bounds the copies of
+/// them that placeholders hold.
 pub(super) struct Types<'a> {
     /// Name → index into `types`.
-    pub(super) index: &'a HashMap<String, usize>,
+    index: &'a HashMap<String, usize>,
     /// The types that parsed.
-    pub(super) types: &'a [NamedType],
+    types: &'a [NamedType],
+    /// The estimated size of each of `types` (see [`type_size`]).
+    sizes: Vec<usize>,
     /// Names whose definition had an error (already reported).
-    pub(super) broken: &'a HashSet<String>,
+    broken: &'a HashSet<String>,
+    /// What is left of [`MAX_RESOLVED_TYPES_SIZE`].
+    budget: usize,
+    /// True once the budget ran out (reported once).
+    exhausted: bool,
 }
 
-impl Types<'_> {
-    /// The type called `name`: `Ok(None)` if its definition had an error
-    /// (already reported), `Err` with a message if there is no such type.
-    fn resolve(&self, name: &str) -> Result<Option<ValueType>, String> {
-        if let Some(t) = self.index.get(name).and_then(|&i| self.types.get(i)) {
-            return Ok(Some(t.ty.clone()));
+/// An estimate of the memory one copy of `ty` takes: the value itself, its
+/// definition's text, and a string header per word (enum values).
+fn type_size(ty: &ValueType) -> usize {
+    let text = ty.to_string();
+    std::mem::size_of::<ValueType>() + text.len() + 48 * text.matches(' ').count()
+}
+
+/// What resolving a placeholder's type gave.
+enum Resolved {
+    /// The type.
+    Type(ValueType),
+    /// Nothing, and nothing more to report (the type's definition had an
+    /// error, or the budget ran out earlier).
+    Quiet,
+    /// No such type: the message says why.
+    Unknown(String),
+    /// The budget ran out at this placeholder.
+    OverBudget,
+}
+
+impl<'a> Types<'a> {
+    pub(super) fn new(
+        index: &'a HashMap<String, usize>,
+        types: &'a [NamedType],
+        broken: &'a HashSet<String>,
+    ) -> Types<'a> {
+        let sizes = types.iter().map(|t| type_size(&t.ty)).collect();
+        Types {
+            index,
+            types,
+            sizes,
+            broken,
+            budget: MAX_RESOLVED_TYPES_SIZE,
+            exhausted: false,
+        }
+    }
+
+    /// The type called `name`, charged to the budget: each placeholder
+    /// holds its own copy of its type.
+    fn resolve(&mut self, name: &str) -> Resolved {
+        if self.exhausted {
+            return Resolved::Quiet;
+        }
+        let (ty, size) = match self.lookup(name) {
+            Ok(Some(found)) => found,
+            Ok(None) => return Resolved::Quiet,
+            Err(message) => return Resolved::Unknown(message),
+        };
+        match self.budget.checked_sub(size) {
+            Some(left) => {
+                self.budget = left;
+                Resolved::Type(ty.into_owned())
+            }
+            None => {
+                self.exhausted = true;
+                Resolved::OverBudget
+            }
+        }
+    }
+
+    /// Finds the type called `name` (not yet copied) and its size:
+    /// `Ok(None)` if its definition had an error (already reported), `Err`
+    /// with a message if there is no such type.
+    fn lookup(&self, name: &str) -> Result<Option<(Cow<'a, ValueType>, usize)>, String> {
+        if let Some(&i) = self.index.get(name) {
+            if let (Some(t), Some(&size)) = (self.types.get(i), self.sizes.get(i)) {
+                return Ok(Some((Cow::Borrowed(&t.ty), size)));
+            }
         }
         if let Some(ty) = ValueType::builtin(name) {
-            return Ok(Some(ty));
+            let size = type_size(&ty);
+            return Ok(Some((Cow::Owned(ty), size)));
         }
         if self.broken.contains(name) {
             return Ok(None);
@@ -37,7 +108,10 @@ impl Types<'_> {
         if syntax::is_builtin_type(name) {
             // A built-in that needs parameters (`enum`, `regex`, `path`).
             return match ValueType::parse(&[name.to_string()]) {
-                Ok(ty) => Ok(Some(ty)),
+                Ok(ty) => {
+                    let size = type_size(&ty);
+                    Ok(Some((Cow::Owned(ty), size)))
+                }
                 Err(e) => Err(format!(
                     "type `{name}` cannot be used without parameters ({}); define a named type: `type NAME = {name} ...`",
                     e.message
@@ -52,7 +126,7 @@ impl Types<'_> {
 }
 
 /// Resolves the placeholders of `p`, checks them, and returns the action.
-pub(super) fn finish(p: Pending, types: &Types<'_>, diags: &mut Diags) -> Action {
+pub(super) fn finish(p: Pending, types: &mut Types<'_>, diags: &mut Diags) -> Action {
     let Pending {
         mut action,
         argv_cols,
@@ -75,24 +149,27 @@ pub(super) fn finish(p: Pending, types: &Types<'_>, diags: &mut Diags) -> Action
     let mut unresolved = Vec::new();
     for (h, line, col, in_stdin) in argv.chain(stdin) {
         match types.resolve(&h.type_name) {
-            Ok(Some(ty)) => {
+            Resolved::Type(ty) => {
                 if ty.is_secret() && !in_stdin {
                     diags.push(line, col, secret_in_argv(&h.name, &h.type_name));
                 }
+                let (name, type_name) = (h.name.clone(), h.type_name.clone());
                 params.push(Param {
-                    name: h.name.clone(),
-                    type_name: h.type_name.clone(),
+                    name,
+                    type_name,
                     ty,
                     arity: h.arity,
                     in_stdin,
                 });
+                continue;
             }
-            Ok(None) => unresolved.push(h.name.clone()),
-            Err(message) => {
-                diags.push(line, col, format!("placeholder `{}`: {message}", h.name));
-                unresolved.push(h.name.clone());
+            Resolved::Quiet => {}
+            Resolved::Unknown(message) => {
+                diags.push(line, col, format!("placeholder `{}`: {message}", h.name))
             }
+            Resolved::OverBudget => diags.push(line, col, over_budget()),
         }
+        unresolved.push(h.name.clone());
     }
     for r in &fs_refs {
         match params.iter().find(|p| p.name == r.name) {
@@ -106,11 +183,7 @@ pub(super) fn finish(p: Pending, types: &Types<'_>, diags: &mut Diags) -> Action
             ),
             Some(_) => {}
             None if unresolved.contains(&r.name) => {}
-            None => diags.push(
-                r.line,
-                r.col,
-                format!("`{{{}}}` is not a placeholder of action `{}`", r.name, action.name),
-            ),
+            None => diags.push(r.line, r.col, format!("`{{{}}}` is not a placeholder of action `{}`", r.name, action.name)),
         }
     }
     action.params = params;
@@ -125,5 +198,11 @@ fn secret_in_argv(name: &str, type_name: &str) -> String {
     };
     format!(
         "placeholder `{name}` has type {what}: a secret may only be passed through `stdin`, never in argv (any user can read a process's argv)"
+    )
+}
+
+fn over_budget() -> String {
+    format!(
+        "the placeholders of this policy hold too much type data (each holds its own copy of its type; at most {MAX_RESOLVED_TYPES_SIZE} bytes in all): use fewer placeholders of large types"
     )
 }

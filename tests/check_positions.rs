@@ -622,6 +622,9 @@ fn control_characters() {
     );
     only(&["action a = /bin/a\r"], 1, 18, "carriage return");
     only(&["action a = /bin/a # \u{202e}x"], 1, 21, "U+202E");
+    only(&["action a = /bin/a x\u{200b}"], 1, 20, "U+200B");
+    only(&["\u{feff}action a = /bin/a"], 1, 1, "U+FEFF");
+    only(&["action a = /bin/a '\u{61c}'"], 1, 20, "U+061C");
 }
 
 #[test]

@@ -40,7 +40,10 @@ impl Policy {
 }
 
 impl fmt::Display for Policy {
-    /// Prints the policy in canonical form; see the [module docs](self).
+    /// Prints the policy in canonical form: types first, then actions, one
+    /// option per line in a fixed order, defaults left out, no comments.
+    /// The text parses back to an equal policy (compare
+    /// [`Policy::normalized`], as line numbers change).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut sections = 0;
         match &self.audit {

@@ -6,15 +6,94 @@
 //! [`lex::split`] and dispatched: a line that starts with a space or a tab
 //! is an option line of the `action` above it, any other non-blank line is
 //! a directive (`audit`, `type`, `action`). Type names in placeholders and
-//! `fs {name}` references are resolved after the whole file is read, so a
-//! `type` may be defined after the actions that use it.
+//! `fs {name}` references are resolved after the whole file is read.
 //!
 //! The parser faces hostile input (the setuid helper reads it), so every
 //! resource it spends is bounded by a named limit, it never panics, and it
 //! keeps going after an error to report every error of the file (up to
 //! [`MAX_DIAGNOSTICS`]), without cascades: a bad line is skipped, and the
 //! option lines of an `action` line that could not be read are skipped
-//! silently.
+//! silently. Diagnostics are sorted by line, then column.
+//!
+//! # Rules where SPEC is silent
+//!
+//! Text:
+//! - The file is UTF-8. Refused anywhere, even in comments: NUL and every
+//!   control character but tab (a carriage return, with a hint about DOS
+//!   line endings), and invisible or text-direction characters (U+061C,
+//!   U+200B–U+200F, U+2028–U+202E, U+2060–U+2064, U+2066–U+2069, U+FEFF),
+//!   which can make a line read differently from what it is.
+//! - Columns count characters from 1; a tab is one column. An error points
+//!   at the start of the offending word (for a placeholder: of the word
+//!   that holds it); a missing word is reported at the word before it.
+//! - There are no continuation lines: a line that ends with a backslash
+//!   outside quotes is an error (a shell would join the lines; the lexer
+//!   alone would read a literal backslash).
+//! - An option line must follow its `action` line, with only blank and
+//!   comment lines between; after an `audit` or `type` line it is an error.
+//! - Only `type` lines may hold unquoted shell operators (a `regex`
+//!   pattern may well contain `|` and `(`); on `action`, `audit` and option
+//!   lines they are refused, as in templates.
+//!
+//! Names:
+//! - Action and type names: `[a-z][a-z0-9_-]*`, at most 64 bytes. A type
+//!   may not take a built-in type's name, and its base must be a built-in
+//!   type (not another named type).
+//! - A `type` may be defined anywhere in the file, before or after the
+//!   actions that use it. A placeholder whose named type failed to parse is
+//!   not reported again. A built-in type that needs parameters (`enum`,
+//!   `regex`, `path`) cannot be used bare in a placeholder.
+//! - `allow user=`/`group=` and `run-as` names follow the shadow-utils
+//!   syntax (`[a-z_][a-z0-9_-]*`, optional final `$`, at most 32 bytes);
+//!   whether they exist is checked at run time. Numeric ids are accepted
+//!   only as `allow uid=N`/`gid=N` (decimal, no leading zeros, below
+//!   4294967295, which is `(uid_t)-1`).
+//!
+//! Options:
+//! - At most once per action: `run-as`, `timeout`, `stdin`, `cwd`,
+//!   `seccomp`, `sandbox`, and each `limit` key. Repeatable: `allow`
+//!   (several entries per line too), `env`, `fs`, `net`.
+//! - Numbers are plain decimal: no sign, no leading zeros.
+//! - `timeout`: a number and a unit `ms`, `s`, `m` or `h`; more than zero,
+//!   at most `24h`.
+//! - `stdin`: an unquoted `none` or `inherit` alone is the keyword;
+//!   anything else (including `'none'`) is a template whose words are
+//!   joined by single spaces. Its placeholders follow the argv template's
+//!   (caller arguments fill argv first), must have new names, and must be
+//!   plain `{name:type}`: neither optional nor variadic, and not allowed at
+//!   all when the argv template has an optional or variadic placeholder.
+//! - `env NAME=VALUE`: NAME is `[A-Za-z_][A-Za-z0-9_]*`; each NAME once per
+//!   action. Refused: `PATH` (fixed), every `LD_*`, `BASH_FUNC_*`,
+//!   `MALLOC_*`, `GIT_CONFIG_*`, glibc's other unsafe variables
+//!   (`GCONV_PATH`, `GLIBC_TUNABLES`, `LOCPATH`, `NLSPATH`, ...), shell
+//!   start-up variables (`BASH_ENV`, `ENV`, `SHELLOPTS`, `PS4`, `IFS`, ...)
+//!   and interpreter search paths and options (`PYTHONPATH`, `PERL5LIB`,
+//!   `PERL5OPT`, `RUBYOPT`, `NODE_OPTIONS`, `JAVA_TOOL_OPTIONS`, `PHPRC`,
+//!   ...). Values are fixed text: `{{`/`}}` are literal braces and a
+//!   placeholder is an error.
+//! - Paths (`audit file`, `cwd`, `fs`) are absolute, at most 4096 bytes,
+//!   with no `..` component and no `{`/`}`, except that an `fs` path may be
+//!   exactly `{name}`: a placeholder of the action (argv or stdin, of any
+//!   arity) whose type is built on `path`.
+//! - `fs read` with at least one path replaces the default read set; there
+//!   is no way to write "read nothing".
+//! - `net`: lines accumulate; `net none` resets to no network.
+//! - `seccomp PROFILE [allow=NAME,...]`: one `allow=` word, names
+//!   `[a-z0-9_]+` (the sandbox layer checks that the kernel knows them).
+//! - `limit`: `cpu=` in seconds (`30`, `30s`, `5m`, `1h`); `as=`, `fsize=`,
+//!   `output=` in bytes with an optional `K`, `M`, `G`, `T` (powers of
+//!   1024); `nproc=`, `nofile=` counts. `inherit` keeps the inherited limit
+//!   (not for `output`). Zero is refused for `cpu`, `as`, `nproc`,
+//!   `nofile`.
+//!
+//! Limits (each reported with its own diagnostic): [`MAX_POLICY_SIZE`]
+//! (checked first; reported once at 1:1), [`MAX_LINE_LEN`] (the line is
+//! skipped), [`lex::MAX_WORDS`] words per line,
+//! [`crate::template::MAX_TEMPLATE_WORDS`] and
+//! [`crate::template::MAX_PLACEHOLDERS`] per template, [`MAX_ACTIONS`] and
+//! [`MAX_TYPES`] (reported once; the rest are not read), [`MAX_LIST_ITEMS`]
+//! per list of an action, [`MAX_RESOLVED_TYPES_SIZE`], and
+//! [`MAX_DIAGNOSTICS`].
 
 mod options;
 mod resolve;
@@ -207,7 +286,8 @@ fn bad_char(c: char) -> Option<String> {
         '\0' => Some("NUL byte: the policy must be text".into()),
         '\r' => Some("carriage return (U+000D): the file has DOS line endings; convert it to Unix (LF) line endings".into()),
         c if c.is_control() => Some(format!("control character U+{code:04X} is not allowed in a policy")),
-        '\u{200B}'..='\u{200F}'
+        '\u{061C}'
+        | '\u{200B}'..='\u{200F}'
         | '\u{2028}'..='\u{202E}'
         | '\u{2060}'..='\u{2064}'
         | '\u{2066}'..='\u{2069}'

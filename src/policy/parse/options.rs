@@ -363,14 +363,16 @@ fn env(p: &mut Pending, words: &[Word], at: &mut At<'_>) {
         return at.err(col0(words), "`env` needs NAME=VALUE");
     }
     let mut entries = Vec::new();
+    let mut names = HashSet::new();
     for w in &words[1..] {
         match env_entry(&w.text) {
-            Ok((name, _))
-                if p.env_names.contains(&name) || entries.iter().any(|(n, _)| *n == name) =>
-            {
+            Ok((name, _)) if p.env_names.contains(&name) || names.contains(&name) => {
                 at.err(w.col, format!("environment variable `{name}` is set twice"));
             }
-            Ok(entry) => entries.push(entry),
+            Ok((name, value)) => {
+                names.insert(name.clone());
+                entries.push((name, value));
+            }
             Err(message) => at.err(w.col, message),
         }
     }

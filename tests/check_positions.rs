@@ -643,6 +643,38 @@ fn too_many_words() {
 }
 
 #[test]
+fn too_many_template_words() {
+    // The 256th word after the program is the first one too many.
+    let line = format!("action a = /bin/a{}", " x".repeat(300));
+    only(
+        &[&line, "    frob"],
+        1,
+        17 + 2 * 256,
+        "too many words (at most 256)",
+    );
+}
+
+#[test]
+fn too_many_placeholders() {
+    let holes: Vec<String> = (0..65).map(|i| format!("{{p{i:02}:string}}")).collect();
+    let line = format!("action a = /bin/a {}", holes.join(" "));
+    // Each placeholder word is 12 characters and a space; the 65th is too many.
+    only(
+        &[&line],
+        1,
+        19 + 13 * 64,
+        "too many placeholders (at most 64)",
+    );
+    let line = format!("action a = /bin/a {}", holes[..64].join(" "));
+    only(
+        &[&line, "    stdin {more:string}"],
+        2,
+        11,
+        "too many placeholders",
+    );
+}
+
+#[test]
 fn every_error_is_reported_in_order() {
     let src = file(&[
         "action a = /bin/a {x:later}", // 1: type defined nowhere (found at the end)
@@ -704,6 +736,13 @@ mod needs_value_types {
     #[test]
     fn type_parameter_error() {
         only(&["type n = uint min=1 max=abc"], 1, 21, "max");
+    }
+
+    #[test]
+    fn too_many_enum_words() {
+        // The value layer's cap, mapped back to the word's column.
+        let line = format!("type e = enum{}", " w".repeat(2000));
+        only(&[&line], 1, 13 + 2 * 1025, "at most 1024");
     }
 
     #[test]

@@ -17,7 +17,8 @@ use crate::template::{Arity, Piece, Template};
 use crate::value::ValueType;
 
 pub use parse::{
-    MAX_ACTIONS, MAX_DIAGNOSTICS, MAX_LINE_LEN, MAX_LIST_ITEMS, MAX_POLICY_SIZE, MAX_RESOLVED_TYPES_SIZE, MAX_TYPES,
+    MAX_ACTIONS, MAX_DIAGNOSTICS, MAX_LINE_LEN, MAX_LIST_ITEMS, MAX_POLICY_SIZE,
+    MAX_RESOLVED_TYPES_SIZE, MAX_TYPES,
 };
 
 /// A parsed, valid policy.

@@ -876,9 +876,9 @@ action set-password = /usr/sbin/chpasswd
         assert_eq!(a.fs.write, [FsPath::Param("d".into())]);
     }
 
-    /// Each placeholder holds its own copy of its type: a 1 MiB policy
-    /// whose 100,000 placeholders name one 60 KB enum would otherwise take
-    /// gigabytes (measured: 11.8 GB before the budget).
+    /// Placeholders share their type: a 1 MiB policy whose 100,000
+    /// placeholders name one 60 KB enum once took 11.8 GB when each held a
+    /// copy. It must parse quickly (and the type must be shared).
     #[test]
     fn copies_of_large_types_are_bounded() {
         let words: Vec<String> = (0..1000)
@@ -896,8 +896,8 @@ action set-password = /usr/sbin/chpasswd
             Duration::from_secs(2),
             || errors(src.as_bytes()),
         );
-        assert_eq!(ds.len(), 1, "{ds:?}");
-        assert!(ds[0].message.contains("too much type data"), "{}", ds[0]);
+        // Every action is named a{i}, all distinct: the policy is valid.
+        assert!(ds.is_empty(), "{:?}", ds.first());
     }
 
     #[test]

@@ -126,10 +126,10 @@ pub const MAX_DIAGNOSTICS: usize = 100;
 /// calls.
 pub const MAX_LIST_ITEMS: usize = 256;
 
-/// The most memory, as estimated from their definitions, that the types of
-/// all placeholders may take together. Each placeholder holds its own copy
-/// of its type, so without this bound a 1 MiB policy whose placeholders all
-/// name one large `enum` would take gigabytes.
+/// The most memory, as estimated, that the placeholders' type records may
+/// take together. Types are shared between placeholders (a 1 MiB policy
+/// whose placeholders all name one large `enum` once took gigabytes when
+/// each held a copy); this bound stays as a backstop.
 pub const MAX_RESOLVED_TYPES_SIZE: usize = 32 << 20;
 
 /// The directives a line may start with.

@@ -201,6 +201,10 @@ impl Plan {
     /// Starts the child. The returned [`Child`] must be waited for
     /// ([`Child::wait`]); dropping it kills the process tree.
     ///
+    /// The child dies with the thread that called `spawn` (the kernel's
+    /// parent-death signal is per thread): spawn from a thread that lives
+    /// as long as the action.
+    ///
     /// # Errors
     /// [`RunError`] when pipes, the cgroup or the child cannot be created,
     /// or a step of the child's set-up or `execve` fails.

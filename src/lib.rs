@@ -74,7 +74,7 @@ pub mod tokio;
 pub mod value;
 
 pub use bind::{Bound, ValueError};
-pub use command::{Command, Output, Stdin};
+pub use command::{Command, Credentials, Output, Stdin};
 pub use error::{Error, ErrorClass};
 pub use plan::{Plan, PlanError};
 pub use policy::{Action, Policy, PolicyError};

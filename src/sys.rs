@@ -38,7 +38,9 @@
 //! 7. `chdir`, `umask`;
 //! 8. resource limits (`prlimit64`);
 //! 9. `setgroups`, `setresgid`, `setresuid`, then verify: `getresuid` and
-//!    `getresgid` are exactly the target, and regaining uid 0 fails;
+//!    `getresgid` are exactly the target, and regaining uid 0 fails; the
+//!    kernel clears the parent-death signal on that credential change, so
+//!    step 4 is repeated right after it;
 //! 10. `PR_SET_NO_NEW_PRIVS`;
 //! 11. `landlock_restrict_self`;
 //! 12. `seccomp(SECCOMP_SET_MODE_FILTER)`, the last restriction, so the
@@ -519,6 +521,53 @@ fn write_file(stage: Stage, path: &[u8], data: *const u8, len: usize) -> Result<
     Ok(())
 }
 
+/// `PR_SET_PDEATHSIG(SIGKILL)`, then a zero-timeout poll of the parent's
+/// pidfd: readable means the parent has already exited (`getppid` cannot
+/// tell: it is 0 in a new PID namespace).
+fn arm_parent_death(spec: &ChildSpec<'_>) -> Result<(), (Stage, i32)> {
+    check(
+        Stage::ParentDeath,
+        sys(
+            libc::SYS_prctl,
+            [
+                libc::PR_SET_PDEATHSIG as usize,
+                libc::SIGKILL as usize,
+                0,
+                0,
+                0,
+                0,
+            ],
+        ),
+    )?;
+    let mut pfd = libc::pollfd {
+        fd: spec.parent_pidfd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    let ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    let n = check(
+        Stage::ParentDeath,
+        sys(
+            libc::SYS_ppoll,
+            [
+                &mut pfd as *mut libc::pollfd as usize,
+                1,
+                &ts as *const libc::timespec as usize,
+                0,
+                8,
+                0,
+            ],
+        ),
+    )?;
+    if n > 0 {
+        return Err((Stage::ParentDeath, libc::ESRCH));
+    }
+    Ok(())
+}
+
 fn run_child(spec: &ChildSpec<'_>) -> Result<Never, (Stage, i32)> {
     // 1. User namespace maps (unprivileged containment).
     if let Some(maps) = spec.userns_maps {
@@ -587,46 +636,7 @@ fn run_child(spec: &ChildSpec<'_>) -> Result<Never, (Stage, i32)> {
     check(Stage::Setsid, sys(libc::SYS_setsid, [0; 6]))?;
 
     // 4. Die with the parent; if it already died, stop here.
-    check(
-        Stage::ParentDeath,
-        sys(
-            libc::SYS_prctl,
-            [
-                libc::PR_SET_PDEATHSIG as usize,
-                libc::SIGKILL as usize,
-                0,
-                0,
-                0,
-                0,
-            ],
-        ),
-    )?;
-    let mut pfd = libc::pollfd {
-        fd: spec.parent_pidfd,
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    let ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    let n = check(
-        Stage::ParentDeath,
-        sys(
-            libc::SYS_ppoll,
-            [
-                &mut pfd as *mut libc::pollfd as usize,
-                1,
-                &ts as *const libc::timespec as usize,
-                0,
-                8,
-                0,
-            ],
-        ),
-    )?;
-    if n > 0 {
-        return Err((Stage::ParentDeath, libc::ESRCH));
-    }
+    arm_parent_death(spec)?;
 
     // 5. Join the action's cgroup ("0" means the writing process).
     if let Some(fd) = spec.cgroup_procs {
@@ -856,6 +866,12 @@ fn run_child(spec: &ChildSpec<'_>) -> Result<Never, (Stage, i32)> {
             ),
         )?;
     }
+
+    // 9c. The kernel clears the parent-death signal whenever the effective
+    // uid or gid changes (commit_creds), so the drop above disarmed step 4:
+    // arm it again after the last credential change, and check again that
+    // the parent is alive (it may have died while the signal was disarmed).
+    arm_parent_death(spec)?;
 
     // 10. No privilege gain through exec (setuid binaries, file caps).
     check(

@@ -170,6 +170,7 @@ fn cmd_run(args: &[OsString]) -> ExitCode {
         None,
         RequestOptions {
             output: Output::Forward,
+            ..RequestOptions::default()
         },
     ) {
         Ok(out) => {
@@ -238,10 +239,7 @@ fn cmd_list(args: &[OsString]) -> ExitCode {
         return usage("list takes no ACTION");
     }
     for a in &policy.actions {
-        println!("{}", a.usage());
-        for p in &a.params {
-            println!("    {}: {} = {}", p.name, p.type_name, p.ty);
-        }
+        print!("{}", a.list_entry());
     }
     ExitCode::SUCCESS
 }

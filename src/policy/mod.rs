@@ -189,6 +189,18 @@ impl Action {
         }
     }
 
+    /// What `execward list` and `execward-helper --list` print for this
+    /// action: the usage line, then one line per placeholder with its type
+    /// (`    svc: service = enum nginx postfix`). Ends with a newline.
+    pub fn list_entry(&self) -> String {
+        let mut s = self.usage();
+        s.push('\n');
+        for p in &self.params {
+            s.push_str(&format!("    {}: {} = {}\n", p.name, p.type_name, p.ty));
+        }
+        s
+    }
+
     /// A one-line usage: `NAME {svc:service} {n:uint?}`.
     pub fn usage(&self) -> String {
         let mut s = self.name.clone();

@@ -307,9 +307,16 @@ static int cmd_perf(void)
     return succeeded();
 }
 
-static int cmd_userfaultfd(void)
+/* Without "user": a userfaultfd that can also catch kernel-mode faults (the
+ * exploit tool: it stalls copy_from_user mid-way; needs CAP_SYS_PTRACE
+ * unless vm.unprivileged_userfaultfd=1). With "user": UFFD_USER_MODE_ONLY,
+ * which any process may create. */
+static int cmd_userfaultfd(const char *mode)
 {
-    long fd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+    int flags = O_CLOEXEC | O_NONBLOCK;
+    if (mode && !strcmp(mode, "user"))
+        flags |= UFFD_USER_MODE_ONLY;
+    long fd = syscall(SYS_userfaultfd, flags);
     if (fd < 0)
         return failed("userfaultfd");
     close((int)fd);
@@ -571,7 +578,7 @@ static int usage(void)
             "  exec PATH [ARG...] | write PATH | read PATH | tcp-connect PORT\n"
             "  udp-send PORT | unix-abstract NAME | unix-path PATH | kill PID\n"
             "  ptrace PID (0: own child) | io_uring | bpf | unshare-user\n"
-            "  mount DIR | keyctl | perf | userfaultfd | open-by-handle PATH\n"
+            "  mount DIR | keyctl | perf | userfaultfd [user] | open-by-handle PATH\n"
             "  int80 | tiocsti [TEXT] | forkbomb | nproc N | alloc MIB\n"
             "  daemon PIDFILE [stay] | caps | mknod PATH\n");
     return 2;
@@ -639,7 +646,7 @@ int main(int argc, char **argv)
     if (!strcmp(sub, "perf"))
         return cmd_perf();
     if (!strcmp(sub, "userfaultfd"))
-        return cmd_userfaultfd();
+        return cmd_userfaultfd(a);
     if (!strcmp(sub, "open-by-handle")) {
         NEED_ARG;
         return cmd_open_by_handle(a);

@@ -216,6 +216,35 @@ fn pids_cgroup_is_what_bounds_a_root_child() {
     assert_eq!(count(&o.stdout), 100);
 }
 
+#[test]
+fn a_root_child_cannot_leave_its_pids_cgroup() {
+    // The bomb's bound holds only while the child stays in its cgroup:
+    // moving itself to the hierarchy's root cgroup (writing "0" to its
+    // cgroup.procs) would lift pids.max and escape cgroup.kill.
+    let Some(a) = attack() else { return };
+    if !need_root() || !need_sandbox(1) {
+        return;
+    }
+    let Some(h) = pids_hierarchy() else {
+        require(false, "no pids cgroup hierarchy");
+        return;
+    };
+    let _s = shared();
+    let mount = h.base.parent().unwrap();
+    let procs = mount.join("cgroup.procs");
+    let p = procs.to_str().unwrap();
+    let o = run(&sandboxed(a, &["write", p, "0"]));
+    assert_blocked(
+        &o,
+        &[libc::EACCES],
+        "writing the root cgroup's cgroup.procs",
+    );
+
+    // Control: with the hierarchy in `fs write`, the child moves itself.
+    let o = run(sandboxed(a, &["write", p, "0"]).fs_write([mount]));
+    assert_worked(&o, "cgroup escape with fs write on the hierarchy");
+}
+
 // ---------------------------------------------------------------------------
 // Daemons.
 

@@ -536,6 +536,53 @@ fn a_gigabyte_allocation_fails_under_as_256m() {
     assert_worked(&o, "1 GiB under as=4G");
 }
 
+#[test]
+fn a_root_child_cannot_lift_its_memory_limit() {
+    // Root may raise its own hard limits with CAP_SYS_RESOURCE: a limit
+    // the child can lift is no limit.
+    let Some(a) = attack() else { return };
+    if !need_root() || !need_sandbox(1) {
+        return;
+    }
+    const LIMIT: u64 = 256 << 20;
+    // Control first: root outside the sandbox, under the same 256 MiB
+    // limit, lifts it and allocates 1 GiB.
+    use std::os::unix::process::CommandExt;
+    let mut plain = std::process::Command::new(a);
+    plain.args(["alloc", "1024", "raise"]);
+    // SAFETY (test code): setrlimit is async-signal-safe and only affects
+    // the child.
+    unsafe {
+        plain.pre_exec(|| {
+            let lim = libc::rlimit {
+                rlim_cur: LIMIT,
+                rlim_max: LIMIT,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let u = plain.output().unwrap();
+    if !u.status.success() {
+        // Not a missing protection but an environment (a container) whose
+        // root holds no CAP_SYS_RESOURCE: the attack is impossible here, so
+        // there is nothing to prove, even under EXECWARD_REQUIRE_SANDBOX.
+        eprintln!(
+            "SKIPPED: root cannot raise a hard limit here even unsandboxed: {}",
+            String::from_utf8_lossy(&u.stderr).trim()
+        );
+        return;
+    }
+    let limits = Limits {
+        address_space: Some(LIMIT),
+        ..Limits::default()
+    };
+    let o = run(sandboxed(a, &["alloc", "1024", "raise"]).limits(limits));
+    assert_blocked(&o, &[EPERM], "setrlimit(RLIMIT_AS, unlimited) as root");
+}
+
 // ---------------------------------------------------------------------------
 // Privilege drop.
 

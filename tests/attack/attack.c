@@ -105,12 +105,17 @@ static int cmd_exec(int argc, char **argv)
     return failed("execve");
 }
 
-static int cmd_write(const char *path)
+/* Writes CONTENT (default "pwned") and a newline to PATH. */
+static int cmd_write(const char *path, const char *content)
 {
+    char buf[256];
+    int len = snprintf(buf, sizeof buf, "%s\n", content ? content : "pwned");
+    if (len < 0 || (size_t)len >= sizeof buf)
+        return 2;
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return failed("open for writing");
-    if (write(fd, "pwned\n", 6) != 6)
+    if (write(fd, buf, (size_t)len) != len)
         return failed("write");
     close(fd);
     return succeeded();
@@ -426,11 +431,18 @@ static int cmd_nproc(const char *sn)
     return succeeded();
 }
 
-static int cmd_alloc(const char *smib)
+/* With "raise": first lift RLIMIT_AS to unlimited (soft and hard), as a
+ * root child holding CAP_SYS_RESOURCE could. */
+static int cmd_alloc(const char *smib, int raise)
 {
     long mib;
     if (parse_int(smib, &mib) || mib < 1)
         return 2;
+    if (raise) {
+        struct rlimit r = {RLIM_INFINITY, RLIM_INFINITY};
+        if (setrlimit(RLIMIT_AS, &r) < 0)
+            return failed("setrlimit(RLIMIT_AS, unlimited)");
+    }
     size_t len = (size_t)mib << 20;
     char *p = malloc(len);
     if (!p)
@@ -575,11 +587,12 @@ static int usage(void)
 {
     fprintf(stderr,
             "usage: attack SUBCOMMAND [ARG...]\n"
-            "  exec PATH [ARG...] | write PATH | read PATH | tcp-connect PORT\n"
-            "  udp-send PORT | unix-abstract NAME | unix-path PATH | kill PID\n"
+            "  exec PATH [ARG...] | write PATH [CONTENT] | read PATH\n"
+            "  tcp-connect PORT"
+            " | udp-send PORT | unix-abstract NAME | unix-path PATH | kill PID\n"
             "  ptrace PID (0: own child) | io_uring | bpf | unshare-user\n"
             "  mount DIR | keyctl | perf | userfaultfd [user] | open-by-handle PATH\n"
-            "  int80 | tiocsti [TEXT] | forkbomb | nproc N | alloc MIB\n"
+            "  int80 | tiocsti [TEXT] | forkbomb | nproc N | alloc MIB [raise]\n"
             "  daemon PIDFILE [stay] | caps | mknod PATH\n");
     return 2;
 }
@@ -601,7 +614,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(sub, "write")) {
         NEED_ARG;
-        return cmd_write(a);
+        return cmd_write(a, argc > 3 ? argv[3] : NULL);
     }
     if (!strcmp(sub, "read")) {
         NEED_ARG;
@@ -663,7 +676,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(sub, "alloc")) {
         NEED_ARG;
-        return cmd_alloc(a);
+        return cmd_alloc(a, argc > 3 && !strcmp(argv[3], "raise"));
     }
     if (!strcmp(sub, "daemon")) {
         NEED_ARG;

@@ -302,6 +302,8 @@ impl Plan {
             parent_pidfd: parent_pidfd.as_raw_fd(),
             ns: self.containment.ns,
             userns_maps,
+            memfd_noexec: self.containment.memfd_noexec,
+            drop_caps: self.containment.drop_caps,
         };
         let start = Instant::now();
         let spawned = sys::spawn(&spec).map_err(|f| match f {

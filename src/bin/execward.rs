@@ -267,7 +267,7 @@ fn main() -> ExitCode {
             }
             let mut support = execward::sandbox::probe::probe();
             support.containment = Some(execward::sandbox::containment::describe());
-            print!("{support}");
+            println!("{support}");
             ExitCode::SUCCESS
         }
         b"-h" | b"--help" | b"help" => {

@@ -221,6 +221,9 @@ pub struct SandboxReport {
     pub seccomp: Option<String>,
     /// How the process tree is contained (e.g. "pid-namespace+cgroup-pids").
     pub containment: String,
+    /// memfds of the action cannot be executed (`vm.memfd_noexec=2` in its
+    /// PID namespace; needs root and Linux 6.3).
+    pub memfd_noexec: bool,
     /// Protections that were wanted but are missing (only under
     /// `best-effort`; `required` refuses instead).
     pub missing: Vec<String>,

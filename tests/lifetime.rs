@@ -373,13 +373,11 @@ fn daemon_is_gone_when_the_caller_drops_the_child() {
 // control), and waits. The test SIGKILLs it once the daemon is up.
 
 fn kill_the_caller(mode: &str) -> (i32, i32, PidGuard, PidGuard) {
-    let a = attack().expect("attack program");
     let dir = TempDir::new(&format!("caller-{mode}"));
     let pidfile = dir.join("pid");
     let mut caller = reexec("role_killed_caller", mode);
     caller
         .env("EXECWARD_ATTACK_PIDFILE", &pidfile)
-        .env("EXECWARD_ATTACK_PROGRAM", a)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null());
     let mut caller = ChildGuard::spawn(&mut caller);
@@ -430,19 +428,19 @@ fn role_killed_caller() {
     if !engine && !role("killed-caller-plain") {
         return;
     }
-    let a = std::env::var_os("EXECWARD_ATTACK_PROGRAM").expect("program");
+    let a = attack().expect("attack program");
     let pidfile = PathBuf::from(std::env::var_os("EXECWARD_ATTACK_PIDFILE").expect("pidfile"));
     let dir = pidfile.parent().unwrap();
     let args = ["daemon", pidfile.to_str().unwrap(), "stay"];
     if engine {
-        let o = execward::Command::new(&a)
+        let o = execward::Command::new(a)
             .args(args)
             .fs_write([dir])
             .timeout(Duration::from_secs(30))
             .output();
         panic!("the caller was not killed: {o:?}");
     } else {
-        let s = std::process::Command::new(&a).args(args).status();
+        let s = std::process::Command::new(a).args(args).status();
         panic!("the caller was not killed: {s:?}");
     }
 }

@@ -52,11 +52,19 @@ pub fn need_sandbox(abi: u32) -> bool {
     )
 }
 
+/// Set by [`reexec`]: the attack program the re-executed role must use,
+/// so that it never compiles (and renames over) the program that its
+/// parent's other tests are executing.
+const PROGRAM_VAR: &str = "EXECWARD_ATTACK_PROGRAM";
+
 /// The attack program, compiled once per test binary; `None` (after
 /// [`require`]) when there is no C compiler.
 pub fn attack() -> Option<&'static Path> {
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
+        if let Some(p) = std::env::var_os(PROGRAM_VAR) {
+            return Ok(PathBuf::from(p));
+        }
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/attack/attack.c");
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
         let out = dir.join("attack");
@@ -341,6 +349,9 @@ pub fn reexec(test_name: &str, role: &str) -> std::process::Command {
     let mut c = std::process::Command::new(exe);
     c.args([test_name, "--exact", "--nocapture", "--test-threads=1"])
         .env(ROLE_VAR, role);
+    if let Some(a) = attack() {
+        c.env(PROGRAM_VAR, a);
+    }
     c
 }
 

@@ -747,18 +747,21 @@ fn gtfobins_tar_checkpoint_action() {
 }
 
 // ---------------------------------------------------------------------------
-// TIOCSTI: typing into the caller's terminal.
+// The caller's terminal (`stdin inherit`): typing into it (TIOCSTI),
+// stealing it (TIOCSCTTY 1), hanging it up (TIOCVHANGUP).
 //
 // The caller must have the terminal as its stdin, and `Stdin::Inherit`
 // duplicates the calling process's fd 0. Rather than swapping the test
-// process's own fd 0 (racy with the harness and other tests), this test
-// re-executes the test binary as a separate caller process whose stdin and
-// controlling terminal is the slave side of a fresh pty; that process runs
-// the action through the engine ([`role_tiocsti_caller`]).
+// process's own fd 0 (racy with the harness and other tests), these tests
+// re-execute the test binary as a separate caller process whose stdin and
+// controlling terminal is the slave side of a fresh pty (the admin's
+// terminal); that process runs the action through the engine
+// ([`role_pty_caller`]). The child is root: these requests need
+// CAP_SYS_ADMIN on a terminal that is not the child's own.
 
 /// A pseudo-terminal pair with the slave in raw mode, so an injected byte
-/// is immediately readable from the slave (no echo, no line editing), and
-/// non-blocking.
+/// is immediately readable from the slave (no echo, no line editing, and
+/// VMIN=0: a read returns at once).
 fn raw_pty() -> (OwnedFd, OwnedFd) {
     use std::os::fd::FromRawFd;
     let (mut master, mut slave) = (-1, -1);
@@ -789,8 +792,7 @@ fn raw_pty() -> (OwnedFd, OwnedFd) {
     (master, slave)
 }
 
-/// What is waiting in the terminal's input queue (read from the slave;
-/// raw mode with VMIN=0 returns at once).
+/// What is waiting in the terminal's input queue (read from the slave).
 fn injected(slave: &OwnedFd) -> Vec<u8> {
     let mut f = std::fs::File::from(slave.try_clone().unwrap());
     let mut buf = [0u8; 64];
@@ -798,60 +800,92 @@ fn injected(slave: &OwnedFd) -> Vec<u8> {
     buf[..n].to_vec()
 }
 
-#[test]
-fn tiocsti_cannot_type_into_the_callers_terminal() {
-    let Some(a) = attack() else { return };
-    if !need_root() || !need_sandbox(1) {
-        return;
-    }
-    let (_master, slave) = raw_pty();
-    let stdin = || std::process::Stdio::from(slave.try_clone().unwrap());
-
-    // Control: unsandboxed, root injects "Z" into the terminal.
-    let u = std::process::Command::new(a)
-        .args(["tiocsti", "Z"])
-        .stdin(stdin())
-        .output()
-        .unwrap();
-    assert_worked_unsandboxed(&u, "TIOCSTI");
-    assert_eq!(injected(&slave), b"Z", "control: the byte must be injected");
-
-    // The attack: a caller whose terminal this is runs the action with
-    // `stdin inherit`.
-    let mut caller = reexec("role_tiocsti_caller", "tiocsti-caller");
-    caller.stdin(stdin());
+/// Makes `cmd` a session leader with the terminal on its stdin as its
+/// controlling terminal (what a login shell on that terminal is).
+fn with_own_terminal(cmd: &mut std::process::Command) {
     // SAFETY (test code): between fork and exec the closure only makes
     // async-signal-safe system calls (setsid, ioctl) on fd 0, which the
     // Command has already made the pty slave.
     unsafe {
-        caller.pre_exec(|| {
+        cmd.pre_exec(|| {
             if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
         });
     }
+}
+
+/// The result of [`pty_caller`].
+struct CallerResult {
+    /// How the caller process ended.
+    status: std::process::ExitStatus,
+    /// The action's exit code.
+    action: String,
+    /// The errno the attack printed.
+    errno: String,
+    /// Whether the caller still had its terminal afterwards.
+    tty: String,
+    stdout: String,
+}
+
+/// How [`pty_caller`] runs.
+#[derive(Clone, Copy)]
+struct CallerSetup {
+    /// The caller's session has the terminal as its controlling terminal
+    /// (otherwise the terminal is only its stdin, nobody's terminal).
+    owns_terminal: bool,
+    /// The action's seccomp profile.
+    profile: SeccompProfile,
+}
+
+const ADMIN_SHELL: CallerSetup = CallerSetup {
+    owns_terminal: true,
+    profile: SeccompProfile::Default,
+};
+
+/// Runs `attack ARGS` through the engine with `stdin inherit`, from a
+/// caller whose stdin (and, usually, controlling terminal) is `slave`.
+fn pty_caller(slave: &OwnedFd, args: &[&str], setup: CallerSetup) -> CallerResult {
+    let mut caller = reexec("role_pty_caller", "pty-caller");
+    caller
+        .env("EXECWARD_ATTACK_ARGS", args.join("\n"))
+        .env("EXECWARD_ATTACK_PROFILE", setup.profile.to_string())
+        .stdin(std::process::Stdio::from(slave.try_clone().unwrap()));
+    if setup.owns_terminal {
+        with_own_terminal(&mut caller);
+    }
     let out = caller.output().unwrap();
-    let so = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "the caller role failed: {so}");
-    let status = role_result(&out.stdout, "status")
-        .unwrap_or_else(|| panic!("no status line from the caller role: {so}"));
-    let errno = role_result(&out.stdout, "errno").unwrap_or_default();
-    assert_eq!(status, "1", "TIOCSTI must fail in the sandbox: {so}");
-    assert_eq!(errno, EPERM.to_string(), "refused by seccomp: {so}");
-    assert_eq!(injected(&slave), b"", "nothing may be injected");
+    let get = |k| role_result(&out.stdout, k).unwrap_or_default();
+    CallerResult {
+        status: out.status,
+        action: get("status"),
+        errno: get("errno"),
+        tty: get("tty"),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+    }
 }
 
 /// Role: the caller whose stdin and controlling terminal is a pty. Does
-/// nothing unless re-executed by
-/// [`tiocsti_cannot_type_into_the_callers_terminal`].
+/// nothing unless re-executed by [`pty_caller`].
 #[test]
-fn role_tiocsti_caller() {
-    if !role("tiocsti-caller") {
+fn role_pty_caller() {
+    if !role("pty-caller") {
         return;
     }
     let a = attack().expect("attack program");
-    let o = run(sandboxed(a, &["tiocsti", "Y"]).stdin(Stdin::Inherit));
+    let args = std::env::var("EXECWARD_ATTACK_ARGS").expect("EXECWARD_ATTACK_ARGS");
+    let args: Vec<&str> = args.split('\n').collect();
+    let profile = match std::env::var("EXECWARD_ATTACK_PROFILE").as_deref() {
+        Ok("strict") => SeccompProfile::Strict,
+        _ => SeccompProfile::Default,
+    };
+    let o = run(sandboxed(a, &args)
+        .stdin(Stdin::Inherit)
+        .seccomp(SeccompSpec {
+            profile,
+            allow: vec![],
+        }));
     println!("RESULT status={}", o.status.code());
     println!(
         "RESULT errno={}",
@@ -863,4 +897,204 @@ fn role_tiocsti_caller() {
         "RESULT stderr={}",
         String::from_utf8_lossy(&o.stderr).trim()
     );
+    // Is the terminal still ours?
+    let tty = match std::fs::File::open("/dev/tty") {
+        Ok(_) => "ok".to_string(),
+        Err(e) => e.to_string(),
+    };
+    println!("RESULT tty={tty}");
+}
+
+#[test]
+fn tiocsti_cannot_type_into_the_callers_terminal() {
+    let Some(a) = attack() else { return };
+    if !need_root() || !need_sandbox(1) {
+        return;
+    }
+    let (_master, slave) = raw_pty();
+
+    // Control: unsandboxed, root injects "Z" into the terminal.
+    let u = std::process::Command::new(a)
+        .args(["tiocsti", "Z"])
+        .stdin(std::process::Stdio::from(slave.try_clone().unwrap()))
+        .output()
+        .unwrap();
+    assert_worked_unsandboxed(&u, "TIOCSTI");
+    assert_eq!(injected(&slave), b"Z", "control: the byte must be injected");
+
+    // The attack: the terminal's own session runs the action.
+    let r = pty_caller(&slave, &["tiocsti", "Y"], ADMIN_SHELL);
+    assert!(r.status.success(), "the caller role failed: {}", r.stdout);
+    assert_eq!(
+        r.action, "1",
+        "TIOCSTI must fail in the sandbox: {}",
+        r.stdout
+    );
+    assert_eq!(
+        r.errno,
+        EPERM.to_string(),
+        "refused by seccomp: {}",
+        r.stdout
+    );
+    assert_eq!(injected(&slave), b"", "nothing may be injected");
+}
+
+/// A process owning the terminal as its controlling terminal (the admin's
+/// shell), for the controls.
+fn terminal_holder(slave: &OwnedFd) -> ChildGuard {
+    let mut c = std::process::Command::new("/usr/bin/sleep");
+    c.arg("30")
+        .stdin(std::process::Stdio::from(slave.try_clone().unwrap()));
+    with_own_terminal(&mut c);
+    ChildGuard::spawn(&mut c)
+}
+
+/// The `tty_nr` field of `/proc/PID/stat` (0: no controlling terminal).
+fn tty_nr(pid: i32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let rest = s.rsplit_once(')').unwrap().1;
+    // After "(comm)": state ppid pgrp session tty_nr.
+    rest.split_whitespace().nth(4).unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_root_child_cannot_steal_the_callers_terminal() {
+    let Some(a) = attack() else { return };
+    if !need_root() || !need_sandbox(1) {
+        return;
+    }
+    // Control: unsandboxed, a root session leader takes the terminal away
+    // from the session that has it.
+    let (_m, slave) = raw_pty();
+    let holder = terminal_holder(&slave);
+    let start = std::time::Instant::now();
+    while tty_nr(holder.pid()) == 0 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let mut thief = std::process::Command::new(a);
+    thief
+        .arg("tiocsctty")
+        .stdin(std::process::Stdio::from(slave.try_clone().unwrap()));
+    // SAFETY (test code): setsid is async-signal-safe.
+    unsafe {
+        thief.pre_exec(|| {
+            if libc::setsid() < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    assert_worked_unsandboxed(&thief.output().unwrap(), "TIOCSCTTY 1");
+    assert_eq!(
+        tty_nr(holder.pid()),
+        0,
+        "control: the holder lost its terminal"
+    );
+    drop(holder);
+
+    // The attack, from the action of a caller on a fresh terminal, under
+    // both profiles.
+    for profile in [SeccompProfile::Default, SeccompProfile::Strict] {
+        let (_m, slave) = raw_pty();
+        let setup = CallerSetup {
+            profile,
+            ..ADMIN_SHELL
+        };
+        let r = pty_caller(&slave, &["tiocsctty", "1"], setup);
+        assert!(r.status.success(), "the caller role failed: {}", r.stdout);
+        assert_eq!(
+            r.action, "1",
+            "{profile}: TIOCSCTTY 1 must fail: {}",
+            r.stdout
+        );
+        assert_eq!(
+            r.errno,
+            EPERM.to_string(),
+            "{profile}: seccomp: {}",
+            r.stdout
+        );
+        assert_eq!(
+            r.tty, "ok",
+            "the caller must keep its terminal: {}",
+            r.stdout
+        );
+
+        // Precision: taking a terminal that nobody has (argument 0, what
+        // `script` or `expect` do on their own pty) stays allowed.
+        let (_m, slave) = raw_pty();
+        let setup = CallerSetup {
+            owns_terminal: false,
+            profile,
+        };
+        let r = pty_caller(&slave, &["tiocsctty", "0"], setup);
+        assert_eq!(
+            r.action, "0",
+            "{profile}: TIOCSCTTY 0 must work: {}",
+            r.stdout
+        );
+    }
+}
+
+#[test]
+fn a_root_child_cannot_hang_up_the_callers_terminal() {
+    use std::os::unix::process::ExitStatusExt;
+    let Some(a) = attack() else { return };
+    if !need_root() || !need_sandbox(1) {
+        return;
+    }
+    // Control: unsandboxed, the hang-up kills the terminal's session
+    // leader with SIGHUP.
+    let (_m, slave) = raw_pty();
+    let mut holder = terminal_holder(&slave);
+    let start = std::time::Instant::now();
+    while tty_nr(holder.pid()) == 0 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let u = std::process::Command::new(a)
+        .arg("vhangup")
+        .stdin(std::process::Stdio::from(slave.try_clone().unwrap()))
+        .output()
+        .unwrap();
+    assert_worked_unsandboxed(&u, "TIOCVHANGUP");
+    let st = holder.0.wait().unwrap();
+    assert_eq!(
+        st.signal(),
+        Some(libc::SIGHUP),
+        "control: the holder got SIGHUP"
+    );
+
+    // The attack: the caller (the terminal's session leader) must survive,
+    // under both profiles.
+    for profile in [SeccompProfile::Default, SeccompProfile::Strict] {
+        let (_m, slave) = raw_pty();
+        let setup = CallerSetup {
+            profile,
+            ..ADMIN_SHELL
+        };
+        let r = pty_caller(&slave, &["vhangup"], setup);
+        assert!(
+            r.status.success(),
+            "{profile}: the caller must survive: {:?} {}",
+            r.status,
+            r.stdout
+        );
+        assert_eq!(
+            r.action, "1",
+            "{profile}: TIOCVHANGUP must fail: {}",
+            r.stdout
+        );
+        assert_eq!(
+            r.errno,
+            EPERM.to_string(),
+            "{profile}: seccomp: {}",
+            r.stdout
+        );
+        assert_eq!(
+            r.tty, "ok",
+            "the caller must keep its terminal: {}",
+            r.stdout
+        );
+    }
 }

@@ -388,6 +388,29 @@ static int cmd_tiocsti(const char *text)
     return succeeded();
 }
 
+/* Make the terminal on stdin our controlling terminal. With argument 1
+ * (the default) steal it from the session that has it (needs
+ * CAP_SYS_ADMIN): that session (the caller's shell) loses its terminal for
+ * good. Argument 0 only takes a terminal that nobody has. */
+static int cmd_tiocsctty(const char *sarg)
+{
+    long arg = 1;
+    if (sarg && (parse_int(sarg, &arg) || (arg != 0 && arg != 1)))
+        return 2;
+    if (ioctl(0, TIOCSCTTY, (int)arg) < 0)
+        return failed("ioctl(0, TIOCSCTTY)");
+    return succeeded();
+}
+
+/* Hang up the terminal on stdin (needs CAP_SYS_ADMIN): its session leader
+ * (the caller's shell) gets SIGHUP. */
+static int cmd_vhangup(void)
+{
+    if (ioctl(0, TIOCVHANGUP, 0) < 0)
+        return failed("ioctl(0, TIOCVHANGUP)");
+    return succeeded();
+}
+
 __attribute__((noreturn)) static void cmd_forkbomb(void)
 {
     for (;;)
@@ -592,7 +615,7 @@ static int usage(void)
             " | udp-send PORT | unix-abstract NAME | unix-path PATH | kill PID\n"
             "  ptrace PID (0: own child) | io_uring | bpf | unshare-user\n"
             "  mount DIR | keyctl | perf | userfaultfd [user] | open-by-handle PATH\n"
-            "  int80 | tiocsti [TEXT] | forkbomb | nproc N | alloc MIB [raise]\n"
+            "  int80 | tiocsti [TEXT] | tiocsctty [0|1] | vhangup | forkbomb | nproc N | alloc MIB [raise]\n"
             "  daemon PIDFILE [stay] | caps | mknod PATH\n");
     return 2;
 }
@@ -668,6 +691,10 @@ int main(int argc, char **argv)
         return cmd_int80();
     if (!strcmp(sub, "tiocsti"))
         return cmd_tiocsti(a ? a : "Z");
+    if (!strcmp(sub, "tiocsctty"))
+        return cmd_tiocsctty(a);
+    if (!strcmp(sub, "vhangup"))
+        return cmd_vhangup();
     if (!strcmp(sub, "forkbomb"))
         cmd_forkbomb();
     if (!strcmp(sub, "nproc")) {

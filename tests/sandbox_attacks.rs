@@ -406,13 +406,36 @@ fn unshare_user_namespace_is_refused() {
     refused_syscall(&["unshare-user"], &["unshare"], &["unshare-user"], Ok(()));
 }
 
+/// Detaches whatever is mounted on a directory when dropped (a mount a
+/// broken sandbox let through must not outlive the test).
+struct Unmount(PathBuf);
+
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        if let Ok(c) = std::ffi::CString::new(self.0.as_os_str().as_encoded_bytes()) {
+            // SAFETY (test code): a valid C string; EINVAL (nothing
+            // mounted) is the normal case and is ignored.
+            unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+        }
+    }
+}
+
 #[test]
 fn mount_is_refused() {
     let dir = TempDir::new("mount");
+    // Dropped before `dir`, so the directory is no mount point any more
+    // when it is removed.
+    let _unmount = Unmount(dir.path().to_path_buf());
     let d = dir.path().to_str().unwrap().to_owned();
-    // With `allow=mount`, Landlock still refuses: a process with a Landlock
-    // domain may not change its mount topology (EPERM from the LSM hook).
-    refused_syscall(&["mount", &d], &["mount"], &["mount", &d], Err(EPERM));
+    // With `allow=mount,umount2`, Landlock still refuses: a process with a
+    // Landlock domain may not change its mount topology (EPERM from the
+    // LSM hook).
+    refused_syscall(
+        &["mount", &d],
+        &["mount", "umount2"],
+        &["mount", &d],
+        Err(EPERM),
+    );
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert!(!mounts.contains(&d), "a tmpfs was left mounted on {d}");
 }

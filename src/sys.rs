@@ -28,7 +28,9 @@
 //!
 //! 1. user namespace maps (only for the unprivileged containment);
 //! 2. every signal handler to `SIG_DFL`, then an empty signal mask;
-//! 3. `setsid` (no controlling terminal: no `TIOCSTI` through it);
+//! 3. `setsid` (no controlling terminal: an unprivileged child cannot
+//!    `TIOCSTI` into the caller's terminal; a root child's `CAP_SYS_ADMIN`
+//!    bypasses that check, and the seccomp filter refuses it instead);
 //! 4. `PR_SET_PDEATHSIG(SIGKILL)`, then check that the parent is still
 //!    alive (through a pidfd of the parent process: `getppid` is 0 in a new
 //!    PID namespace);

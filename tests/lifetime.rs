@@ -448,18 +448,13 @@ fn role_killed_caller() {
 // ---------------------------------------------------------------------------
 // Over-killing.
 
-/// KNOWN BUG, reported and not fixed here: the engine arms
-/// `PR_SET_PDEATHSIG(SIGKILL)` in a child cloned from the *calling thread*,
-/// and the kernel sends the parent-death signal when that thread exits,
-/// not when the process does. `Child` is `Send`, so a child spawned on a
-/// short-lived thread and handed elsewhere is SIGKILLed as soon as the
-/// thread ends (measured: `Signaled(9)` within milliseconds). The same
-/// happens to `tokio::task::spawn_blocking(|| cmd.spawn())` once the
-/// blocking thread retires (10 s idle by default). A fix needs the clone
-/// to happen on a thread that lives as long as the process (a spawner
-/// thread, re-created after `fork`), which is the engine owner's call.
+/// The kernel sends the parent-death signal when the *thread* that created
+/// a child exits. Every child is created by execward's long-lived spawner
+/// thread, so a child spawned from a short-lived thread (or a
+/// `spawn_blocking` pool thread) and handed elsewhere lives on; the caller
+/// *process* dying still kills it (see the killed-caller test). Before the
+/// spawner thread this child was `Signaled(9)` within milliseconds.
 #[test]
-#[ignore = "known bug: PR_SET_PDEATHSIG fires when the spawning thread exits"]
 fn a_child_outlives_the_thread_that_spawned_it() {
     let _s = shared();
     let child = std::thread::spawn(|| {

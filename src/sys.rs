@@ -480,7 +480,7 @@ mod spawner {
     pub(super) fn run(spec: &ChildSpec<'_>) -> Result<Spawned, SpawnFailure> {
         let (reply, answer) = mpsc::sync_channel(1);
         let job = Job {
-            spec: spec as *const ChildSpec<'_> as *const ChildSpec<'static>,
+            spec: std::ptr::from_ref(spec).cast::<ChildSpec<'static>>(),
             reply,
         };
         queue()

@@ -136,14 +136,28 @@ fn the_corpus_is_large_distinct_and_decodes() {
     }
     assert_eq!(decode(r"a\\b\n\r\t\s\#", 0), b"a\\b\n\r\t #");
     assert_eq!(decode(r"\x1b[\xff", 0), b"\x1b[\xff");
-    assert_eq!(decode(r"\u{202e}\u{1F600}", 0), "\u{202e}\u{1F600}".as_bytes());
-    for bad in [r"\q", r"\x1", r"\xzz", r"\u{110000}", r"\u202e", r"\x00", "\\"] {
+    assert_eq!(
+        decode(r"\u{202e}\u{1F600}", 0),
+        "\u{202e}\u{1F600}".as_bytes()
+    );
+    for bad in [
+        r"\q",
+        r"\x1",
+        r"\xzz",
+        r"\u{110000}",
+        r"\u202e",
+        r"\x00",
+        "\\",
+    ] {
         let r = std::panic::catch_unwind(|| decode(bad, 0));
         assert!(r.is_err(), "{bad:?} decoded");
     }
     let long: Vec<usize> = generated().iter().map(Vec::len).collect();
     assert!(long.contains(&4096) && long.contains(&4097));
-    let canaries = corpus_file("/c").iter().filter(|v| v.ends_with(b"/c")).count();
+    let canaries = corpus_file("/c")
+        .iter()
+        .filter(|v| v.ends_with(b"/c"))
+        .count();
     assert!(canaries >= 10, "only {canaries} canary payloads");
 }
 
@@ -203,9 +217,8 @@ fn host(t: &str, min_labels: usize) -> Option<String> {
         return None;
     }
     let labels: Vec<&str> = t.split('.').collect();
-    let label_ok = |l: &&str| {
-        !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-')
-    };
+    let label_ok =
+        |l: &&str| !l.is_empty() && l.len() <= 63 && !l.starts_with('-') && !l.ends_with('-');
     if labels.len() < min_labels || !labels.iter().all(label_ok) {
         return None;
     }
@@ -385,7 +398,10 @@ fn run_template(t: &Template, oracle: &dyn Fn(&[u8]) -> Option<String>, dir: &Pa
     for (n, v) in values.iter().enumerate() {
         let expect = oracle(v);
         if n < ngood && expect.is_none() {
-            failures.push(format!("test bug: good value {} refused by the oracle", show(v)));
+            failures.push(format!(
+                "test bug: good value {} refused by the oracle",
+                show(v)
+            ));
         }
         let mut argv: Vec<String> = vec!["/usr/bin/printf".into()];
         argv.extend(t.before.iter().map(|s| s.to_string()));
@@ -411,7 +427,11 @@ fn run_template(t: &Template, oracle: &dyn Fn(&[u8]) -> Option<String>, dir: &Pa
             Some(_) => {
                 let want = format!("{}\n", argv.last().unwrap());
                 if out.code != Some(0) {
-                    Err(format!("exit {:?}, expected 0: {}", out.code, out.stderr_str()))
+                    Err(format!(
+                        "exit {:?}, expected 0: {}",
+                        out.code,
+                        out.stderr_str()
+                    ))
                 } else if out.stdout != want.as_bytes() {
                     Err(format!("the child printed {} instead", show(&out.stdout)))
                 } else if !out.stderr.is_empty() {
@@ -462,9 +482,7 @@ fn run_template(t: &Template, oracle: &dyn Fn(&[u8]) -> Option<String>, dir: &Pa
                     Ok(())
                 }
             }
-            None if out.code != Some(125) => {
-                Err(format!("exit {:?}: {}", out.code, out.show()))
-            }
+            None if out.code != Some(125) => Err(format!("exit {:?}: {}", out.code, out.show())),
             None => check_refusal(&out.stdout, &out.stderr),
         };
         if let Err(e) = verdict {

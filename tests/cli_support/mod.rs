@@ -22,10 +22,8 @@ pub const DEADLINE: Duration = Duration::from_secs(60);
 
 /// A fresh, empty scratch directory unique to this test and process.
 pub fn scratch(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
-        "cli-{name}-{}",
-        std::process::id()
-    ));
+    let d =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -107,7 +105,11 @@ impl Out {
             "stderr does not start with {prefix:?}: {}",
             self.show()
         );
-        assert!(self.stdout.is_empty(), "stdout is not empty: {}", self.show());
+        assert!(
+            self.stdout.is_empty(),
+            "stdout is not empty: {}",
+            self.show()
+        );
         err.trim_end_matches('\n').to_string()
     }
 }

@@ -82,15 +82,16 @@ fn decode(line: &str, lineno: usize) -> Vec<u8> {
     out
 }
 
-/// The corpus lines, decoded, `CANARY` replaced by `canary`.
-fn corpus_file(canary: &str) -> Vec<Vec<u8>> {
+/// The corpus lines, decoded, `CANARY` replaced by `canary` and `WWW` by
+/// `www`.
+fn corpus_file(canary: &str, www: &str) -> Vec<Vec<u8>> {
     let text = include_str!("data/injection.txt");
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let line = line.replace("CANARY", canary);
+        let line = line.replace("CANARY", canary).replace("WWW", www);
         out.push(decode(&line, i + 1));
     }
     out
@@ -116,18 +117,18 @@ fn generated() -> Vec<Vec<u8>> {
 
 /// Every value run through each template: the corpus, then the
 /// generated ones.
-fn all_values(canary: &str) -> Vec<Vec<u8>> {
-    let mut v = corpus_file(canary);
+fn all_values(canary: &str, www: &str) -> Vec<Vec<u8>> {
+    let mut v = corpus_file(canary, www);
     v.extend(generated());
     v
 }
 
 #[test]
 fn the_corpus_is_large_distinct_and_decodes() {
-    let corpus = corpus_file("/c");
+    let corpus = corpus_file("/c", "/w");
     assert!(corpus.len() >= 100, "only {} values", corpus.len());
     let mut seen = HashSet::new();
-    for v in all_values("/c") {
+    for v in all_values("/c", "/w") {
         assert!(
             seen.insert(v.clone()),
             "duplicate value {:?}",
@@ -154,7 +155,7 @@ fn the_corpus_is_large_distinct_and_decodes() {
     }
     let long: Vec<usize> = generated().iter().map(Vec::len).collect();
     assert!(long.contains(&4096) && long.contains(&4097));
-    let canaries = corpus_file("/c")
+    let canaries = corpus_file("/c", "/w")
         .iter()
         .filter(|v| v.ends_with(b"/c"))
         .count();
@@ -388,7 +389,8 @@ fn run_template(t: &Template, oracle: &dyn Fn(&[u8]) -> Option<String>, dir: &Pa
     let policy = fixture(dir);
     let audit = dir.join("audit.jsonl");
     let canary = dir.join("canary");
-    let mut values = all_values(canary.to_str().unwrap());
+    let www = dir.join("www");
+    let mut values = all_values(canary.to_str().unwrap(), www.to_str().unwrap());
     let ngood = t.good.len();
     values.splice(0..0, t.good.iter().map(|g| g.as_bytes().to_vec()));
 

@@ -116,13 +116,29 @@ impl Out {
 
 /// Runs `cmd` with stdin from /dev/null, capturing stdout and stderr,
 /// killing it if it outlives [`DEADLINE`].
-pub fn run_command(mut cmd: Command) -> Out {
-    cmd.stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+pub fn run_command(cmd: Command) -> Out {
+    run_command_input(cmd, None)
+}
+
+/// [`run_command`] with `input` on stdin (a pipe) when given.
+pub fn run_command_input(mut cmd: Command, input: Option<Vec<u8>>) -> Out {
+    cmd.stdin(if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let start = Instant::now();
     let mut child = cmd.spawn().expect("spawn");
     let pid = child.id();
+    if let (Some(data), Some(mut stdin)) = (input, child.stdin.take()) {
+        std::thread::spawn(move || {
+            use std::io::Write;
+            // The child may not read it all: a broken pipe is fine.
+            let _ = stdin.write_all(&data);
+        });
+    }
     let mut so = child.stdout.take().unwrap();
     let mut se = child.stderr.take().unwrap();
     let t_out = std::thread::spawn(move || {

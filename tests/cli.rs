@@ -487,6 +487,51 @@ fn usage_errors_are_125_usage_on_one_line() {
 }
 
 #[test]
+fn hostile_action_names_and_argument_counts() {
+    let dir = scratch("hostilenames");
+    let policy = fixture(&dir);
+    let audit = dir.join("audit.jsonl");
+    let long = "a".repeat(100_000);
+    let names: [&[u8]; 5] = [
+        b"t-string\nid",
+        b"\x1b[2J\x1b[Hall good",
+        b"\xff\xfe",
+        b"../t-string",
+        long.as_bytes(),
+    ];
+    for name in names {
+        let out = execward([
+            OsStr::new("run"),
+            "--policy".as_ref(),
+            policy.as_os_str(),
+            "--audit".as_ref(),
+            audit.as_os_str(),
+            OsStr::from_bytes(name),
+        ]);
+        out.status(125);
+        let line = out.one_error_line("execward: usage: no action named \"");
+        assert!(!line.contains(|c: char| c.is_control()), "{line:?}");
+    }
+    assert_eq!(audit_records(&audit).len(), names.len());
+
+    // At most 1024 caller arguments.
+    let p = policy.to_str().unwrap();
+    let nums: Vec<String> = (1..=1024).map(|i| i.to_string()).collect();
+    let mut args = vec!["run", "--policy", p, "many", "nginx"];
+    args.extend(nums[..1023].iter().map(String::as_str));
+    let out = execward(&args);
+    out.status(0);
+    assert_eq!(out.stdout_str().lines().count(), 1024);
+    args.push("1024");
+    let out = execward(&args);
+    out.status(125);
+    assert_eq!(
+        out.one_error_line("execward: invalid argument "),
+        "execward: invalid argument 1025: too many arguments (at most 1024)"
+    );
+}
+
+#[test]
 fn an_audit_log_that_cannot_be_opened_refuses_before_anything_runs() {
     let dir = scratch("auditfail");
     let policy = fixture(&dir);
@@ -642,6 +687,12 @@ impl Rng {
 /// stderr line a diagnostic of the form `FILE:LINE:COL: error: MESSAGE`.
 fn check_hostile(path: &Path) -> Out {
     let out = check(path);
+    println!(
+        "check {}: exit {:?} in {:?}",
+        path.file_name().unwrap().to_string_lossy(),
+        out.code,
+        out.elapsed
+    );
     assert!(
         out.elapsed < Duration::from_secs(2),
         "{}: {:?}",
@@ -786,6 +837,31 @@ fn check_answers_hostile_files_quickly() {
     assert_eq!(
         out.stdout_str(),
         format!("{}: ok: 10000 actions, 0 types\n", max.display())
+    );
+
+    // One large enum named by every placeholder of 1,600 actions: types
+    // are shared, not copied per placeholder.
+    let words: Vec<String> = (0..1024)
+        .map(|i| format!("w{i:04}{}", "x".repeat(45)))
+        .collect();
+    let mut text = format!("type big = enum {}\n", words.join(" "));
+    let holes: Vec<String> = (0..60).map(|j| format!("{{p{j}:big}}")).collect();
+    let mut n = 0;
+    loop {
+        let line = format!("action a{n} = /bin/true {}\n", holes.join(" "));
+        if text.len() + line.len() > 1 << 20 {
+            break;
+        }
+        text.push_str(&line);
+        n += 1;
+    }
+    let enums = dir.join("enums");
+    std::fs::write(&enums, text).unwrap();
+    let out = check_hostile(&enums);
+    out.status(0);
+    assert_eq!(
+        out.stdout_str(),
+        format!("{}: ok: {n} actions, 1 type\n", enums.display())
     );
 
     // Many option lines, deep quoting, long words.

@@ -20,14 +20,40 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_execward");
 /// instead of blocking the suite).
 pub const DEADLINE: Duration = Duration::from_secs(60);
 
-/// A fresh, empty scratch directory unique to this test and process.
-pub fn scratch(name: &str) -> PathBuf {
+/// A fresh, empty scratch directory unique to this test and process,
+/// removed when the test passes (kept for inspection when it fails).
+pub fn scratch(name: &str) -> Scratch {
     let d =
         Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).unwrap();
-    d
+    Scratch(d)
+}
+
+/// See [`scratch`].
+pub struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 /// Writes the policy fixture (`tests/data/cli.policy`, `@DIR@` replaced by

@@ -423,6 +423,7 @@ impl Plan {
         self.seccomp = None;
         self.containment.ns = NsMode::None;
         self.containment.cgroup = None;
+        self.containment.memfd_noexec = false;
         self.report = SandboxReport {
             containment: "none (benchmark only)".into(),
             ..SandboxReport::default()

@@ -627,7 +627,9 @@ fn run_child(spec: &ChildSpec<'_>) -> Result<Never, (Stage, i32)> {
 
     // 1b. memfds of this PID namespace can never be executed (Landlock does
     // not see exec of a memfd).
-    if spec.memfd_noexec {
+    // The setting is per PID namespace: never write it from a child that
+    // shares the caller's namespace (it would change the host's).
+    if spec.memfd_noexec && spec.ns != NsMode::None {
         write_file(
             Stage::Memfd,
             b"/proc/sys/vm/memfd_noexec\0",

@@ -465,6 +465,7 @@ impl Plan {
         self.seccomp = None;
         self.containment.ns = NsMode::None;
         self.containment.cgroup = None;
+        self.containment.memfd_noexec = false;
         self.report = SandboxReport {
             containment: "none (benchmark only)".into(),
             ..SandboxReport::default()
@@ -513,7 +514,7 @@ impl Plan {
     /// stdin, limits and sandbox. Secrets never appear.
     pub fn explain(&self) -> String {
         let mut s = String::new();
-        let q = |c: &CString| crate::bind::show_value(c.as_bytes());
+        let q = |c: &CString| crate::bind::show_value_full(c.as_bytes());
         s.push_str("argv:\n");
         for (i, a) in self.argv.iter().enumerate() {
             s.push_str(&format!("  [{i}] {}\n", q(a)));

@@ -6,7 +6,9 @@
 //! CLONE_PIDFD [| CLONE_NEWPID [| CLONE_NEWUSER]])` on a stack of its own,
 //! like `posix_spawn`: the parent's page tables are not copied, so the cost
 //! of a spawn does not grow with the parent's memory, and the parent thread
-//! is suspended until the child has called `execve` (or exited).
+//! is suspended until the child has called `execve` (or exited). The
+//! clone is made by one long-lived spawner thread (see `spawner`), because
+//! the kernel ties the parent-death signal to the creating thread.
 //!
 //! Because the child shares the parent's memory, the code it runs
 //! ([`child_main`]) follows strict rules:
@@ -28,7 +30,9 @@
 //!
 //! 1. user namespace maps (only for the unprivileged containment);
 //! 2. every signal handler to `SIG_DFL`, then an empty signal mask;
-//! 3. `setsid` (no controlling terminal: no `TIOCSTI` through it);
+//! 3. `setsid` (no controlling terminal: an unprivileged child cannot
+//!    `TIOCSTI` into the caller's terminal; a root child's `CAP_SYS_ADMIN`
+//!    bypasses that check, and the seccomp filter refuses it instead);
 //! 4. `PR_SET_PDEATHSIG(SIGKILL)`, then check that the parent is still
 //!    alive (through a pidfd of the parent process: `getppid` is 0 in a new
 //!    PID namespace);
@@ -418,6 +422,85 @@ impl Drop for SignalsBlocked {
 /// Returns once the child has called `execve` successfully, or has failed
 /// (then it has been reaped and the failure is returned).
 pub(crate) fn spawn(spec: &ChildSpec<'_>) -> Result<Spawned, SpawnFailure> {
+    spawner::run(spec)
+}
+
+/// Every child is created by one long-lived thread of the process.
+///
+/// The kernel's parent-death signal (`PR_SET_PDEATHSIG`) fires when the
+/// *thread* that created the child ends, not the process. Creating children
+/// from a thread that lives as long as the process means the signal fires
+/// only when the process dies, whichever thread asked for the spawn (a
+/// `spawn_blocking` pool thread, a short-lived `std::thread`). The thread is
+/// made on first use and again in a forked child process (threads do not
+/// survive `fork`). Spawns are serialized through it; each takes a fraction
+/// of a millisecond.
+mod spawner {
+    use std::sync::mpsc::{self, Sender, SyncSender};
+    use std::sync::Mutex;
+
+    use super::{spawn_here, ChildSpec, SpawnFailure, Spawned};
+
+    /// A spawn request. The spec lives on the requester's stack.
+    struct Job {
+        spec: *const ChildSpec<'static>,
+        reply: SyncSender<Result<Spawned, SpawnFailure>>,
+    }
+
+    // SAFETY: the requester blocks in `run` until the spawner thread has
+    // replied, so the `ChildSpec` (and every buffer it points to) outlives
+    // its use on the spawner thread, and nothing mutates it meanwhile.
+    unsafe impl Send for Job {}
+
+    /// The spawner of this process: (pid it was made in, its queue).
+    static SPAWNER: Mutex<Option<(u32, Sender<Job>)>> = Mutex::new(None);
+
+    fn queue() -> std::io::Result<Sender<Job>> {
+        let mut guard = SPAWNER.lock().unwrap_or_else(|e| e.into_inner());
+        let pid = std::process::id();
+        if let Some((owner, tx)) = guard.as_ref() {
+            if *owner == pid {
+                return Ok(tx.clone());
+            }
+        }
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("execward-spawner".into())
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                for job in rx {
+                    // SAFETY: see `impl Send for Job`: the spec is alive and
+                    // unchanged until we reply.
+                    let spec = unsafe { &*job.spec };
+                    let _ = job.reply.send(spawn_here(spec));
+                }
+            })?;
+        *guard = Some((pid, tx.clone()));
+        Ok(tx)
+    }
+
+    pub(super) fn run(spec: &ChildSpec<'_>) -> Result<Spawned, SpawnFailure> {
+        let (reply, answer) = mpsc::sync_channel(1);
+        let job = Job {
+            spec: std::ptr::from_ref(spec).cast::<ChildSpec<'static>>(),
+            reply,
+        };
+        queue()
+            .map_err(SpawnFailure::Clone)?
+            .send(job)
+            .map_err(|_| {
+                SpawnFailure::Clone(std::io::Error::other("the spawner thread is gone"))
+            })?;
+        answer.recv().unwrap_or_else(|_| {
+            Err(SpawnFailure::Clone(std::io::Error::other(
+                "the spawner thread is gone",
+            )))
+        })
+    }
+}
+
+/// Creates the child from the calling thread (the spawner thread).
+fn spawn_here(spec: &ChildSpec<'_>) -> Result<Spawned, SpawnFailure> {
     let stack = Stack::new().map_err(SpawnFailure::Clone)?;
     let report = ChildReport::default();
     let arg = ChildArg {
@@ -593,7 +676,9 @@ fn run_child(spec: &ChildSpec<'_>) -> Result<Never, (Stage, i32)> {
 
     // 1b. memfds of this PID namespace can never be executed (Landlock does
     // not see exec of a memfd).
-    if spec.memfd_noexec {
+    // The setting is per PID namespace: never write it from a child that
+    // shares the caller's namespace (it would change the host's).
+    if spec.memfd_noexec && spec.ns != NsMode::None {
         write_file(
             Stage::Memfd,
             b"/proc/sys/vm/memfd_noexec\0",

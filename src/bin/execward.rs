@@ -23,9 +23,11 @@ fn fail(err: &Error) -> ExitCode {
     ExitCode::from(err.exit_code() as u8)
 }
 
+/// A usage error: one line, as SPEC wants every own error (the synopsis
+/// is what `execward --help` prints).
 fn usage(msg: impl Into<String>) -> ExitCode {
     fail(&Error::Usage(format!(
-        "{} (run `execward --help`)",
+        "{} (`execward --help` shows the usage)",
         msg.into()
     )))
 }

@@ -649,8 +649,17 @@ fn an_empty_argv_is_refused() {
 fn child_of(pid: u32) -> u32 {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let children =
-            fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+        // Any thread of the helper may be the child's parent (the library
+        // creates children from a spawner thread).
+        let mut children = String::new();
+        for t in fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+        {
+            let t = t.unwrap().path().join("children");
+            children.push_str(&fs::read_to_string(t).unwrap_or_default());
+            children.push(' ');
+        }
         if let Some(c) = children.split_whitespace().next() {
             let comm = fs::read_to_string(format!("/proc/{c}/comm")).unwrap_or_default();
             if comm.trim() == "sleep" {

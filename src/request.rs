@@ -9,23 +9,27 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::audit::{Decision, ExitRecord, Record, Sink};
-use crate::command::Output;
+use crate::command::{Output, Stdin};
 use crate::error::Error;
 use crate::policy::{Action, Policy};
 use crate::supervise::Outcome;
 use crate::template::Arity;
 
-/// How the child's output reaches the caller.
-#[derive(Debug, Clone, Copy)]
+/// How the child's input and output connect to the caller.
+#[derive(Debug, Clone)]
 pub struct RequestOptions {
     /// Where stdout and stderr go (the CLI forwards them).
     pub output: Output,
+    /// The child's stdin when the action has no `stdin` line (the CLI:
+    /// its own; the helper: `/dev/null`).
+    pub default_stdin: Stdin,
 }
 
 impl Default for RequestOptions {
     fn default() -> Self {
         RequestOptions {
             output: Output::Forward,
+            default_stdin: Stdin::Null,
         }
     }
 }
@@ -119,7 +123,7 @@ pub fn execute(
         Ok(b) => b,
         Err(e) => return deny(sink, record, Error::Value(e)),
     };
-    let mut cmd = bound.command();
+    let mut cmd = bound.command_with_default_stdin(options.default_stdin.clone());
     cmd.stdout(options.output).stderr(options.output);
     let plan = match cmd.plan() {
         Ok(p) => p,

@@ -283,8 +283,15 @@ impl Action {
 
 impl Bound<'_> {
     /// The [`Command`] that runs this request with every option of the
-    /// action.
+    /// action. An action without a `stdin` line reads `/dev/null`; see
+    /// [`Bound::command_with_default_stdin`].
     pub fn command(&self) -> Command {
+        self.command_with_default_stdin(Stdin::Null)
+    }
+
+    /// Like [`Bound::command`], with `unset` as the child's stdin when the
+    /// action has no `stdin` line (`execward run` passes its own stdin).
+    pub fn command_with_default_stdin(&self, unset: Stdin) -> Command {
         let a = self.action;
         let mut c = Command::new(&self.argv[0]);
         c.args(&self.argv[1..]);
@@ -294,6 +301,7 @@ impl Bound<'_> {
         c.current_dir(&a.cwd);
         c.stdin(match (&a.stdin, &self.stdin) {
             (StdinSpec::Inherit, _) => Stdin::Inherit,
+            (StdinSpec::Unset, _) => unset,
             (_, Some(bytes)) => Stdin::Secret(bytes.clone()),
             _ => Stdin::Null,
         });

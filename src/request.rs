@@ -9,18 +9,21 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::audit::{Decision, ExitRecord, Record, Sink};
-use crate::command::{Credentials, Output};
+use crate::command::{Credentials, Output, Stdin};
 use crate::error::Error;
 use crate::policy::{Action, Policy};
 use crate::supervise::Outcome;
 use crate::template::Arity;
 
-/// How a request runs: where the child's output goes, and whom an action
-/// without `run-as` runs as.
+/// How a request runs: how the child's input and output connect to the
+/// caller, and whom an action without `run-as` runs as.
 #[derive(Debug, Clone)]
 pub struct RequestOptions {
     /// Where stdout and stderr go (the CLI forwards them).
     pub output: Output,
+    /// The child's stdin when the action has no `stdin` line (the CLI:
+    /// its own; the helper: `/dev/null`).
+    pub default_stdin: Stdin,
     /// The identity of the child when the action has no `run-as` (SPEC:
     /// "the caller"). `None` keeps this process's own user, which is the
     /// caller for the CLI; `execward-helper` runs as root and passes the
@@ -32,6 +35,7 @@ impl Default for RequestOptions {
     fn default() -> Self {
         RequestOptions {
             output: Output::Forward,
+            default_stdin: Stdin::Null,
             default_run_as: None,
         }
     }
@@ -126,7 +130,7 @@ pub fn execute(
         Ok(b) => b,
         Err(e) => return deny(sink, record, Error::Value(e)),
     };
-    let mut cmd = bound.command();
+    let mut cmd = bound.command_with_default_stdin(options.default_stdin.clone());
     cmd.stdout(options.output).stderr(options.output);
     if action.run_as.is_none() {
         if let Some(ids) = options.default_run_as {

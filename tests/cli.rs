@@ -576,7 +576,7 @@ fn check_a_valid_policy_prints_one_summary_line() {
     out.status(0);
     assert_eq!(
         out.stdout_str(),
-        format!("{}: ok: 24 actions, 2 types\n", policy.display())
+        format!("{}: ok: 25 actions, 2 types\n", policy.display())
     );
     assert!(out.stderr.is_empty(), "{}", out.show());
     let one = dir.join("one");
@@ -905,7 +905,7 @@ fn explain_shows_argv_env_run_as_limits_and_sandbox_exactly() {
         \"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"\n\
         run-as: nobody:nogroup (uid 65534, gid 65534, groups 65534)\n\
         cwd: \"/tmp\"\n\
-        stdin: none (/dev/null)\n\
+        stdin: inherit\n\
         timeout: 30000ms\n\
         limits: cpu=5 as=536870912 nproc=32 nofile=64 fsize=1048576 output=65536\n\
         sandbox:\n  \
@@ -1112,9 +1112,9 @@ fn list_shows_actions_placeholders_and_types() {
         .filter(|l| !l.starts_with(' '))
         .map(|l| l.split(' ').next().unwrap())
         .collect();
-    assert_eq!(names.len(), 24, "{names:?}");
+    assert_eq!(names.len(), 25, "{names:?}");
     assert_eq!(names[0], "t-enum");
-    assert_eq!(names[23], "cat-inherit");
+    assert_eq!(names[24], "cat-inherit");
 }
 
 #[test]
@@ -1292,7 +1292,7 @@ fn the_scratch_fixture_is_what_the_tests_assume() {
 // Standard input, audit targets, concurrent writers
 
 #[test]
-fn the_child_reads_dev_null_unless_the_action_says_stdin_inherit() {
+fn the_child_reads_the_tools_stdin_unless_the_action_says_stdin_none() {
     let dir = scratch("stdin");
     let policy = fixture(&dir);
     let input = b"data the caller did not mean to pass\n".to_vec();
@@ -1306,6 +1306,11 @@ fn the_child_reads_dev_null_unless_the_action_says_stdin_inherit() {
     let out = with_input("cat-none");
     out.status(0);
     assert!(out.stdout.is_empty(), "{}", out.show());
+    // SPEC, `execward run`: the child's stdin is the tool's own unless the
+    // action says `stdin ...`.
+    let out = with_input("cat-unset");
+    out.status(0);
+    assert_eq!(out.stdout, input, "{}", out.show());
     let out = with_input("cat-inherit");
     out.status(0);
     assert_eq!(out.stdout, input, "{}", out.show());

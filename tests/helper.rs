@@ -16,6 +16,7 @@
 
 use std::ffi::CString;
 use std::fs;
+use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
@@ -181,6 +182,11 @@ action exit7 = /bin/sh -c 'exit 7'
     allow uid={NOBODY}
 action sleep = /usr/bin/sleep {{s:uint}}
     allow uid={NOBODY}
+action cat = /usr/bin/cat
+    allow uid={NOBODY}
+action cat-inherit = /usr/bin/cat
+    allow uid={NOBODY}
+    stdin inherit
 action other = /usr/bin/id -u
     allow uid=1 user=root
 action nobody-may = /usr/bin/id -u
@@ -338,6 +344,31 @@ fn the_exit_status_is_the_childs() {
 }
 
 #[test]
+fn without_a_stdin_line_the_action_reads_nothing_of_the_caller() {
+    if !require_root() {
+        return;
+    }
+    let _g = lock();
+    install_policy(standard_policy().as_bytes());
+    let feed = |action: &str| {
+        let mut c = call(&[action]);
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut h = c.spawn().unwrap();
+        // The child may not read it: a closed pipe is fine.
+        let _ = h.stdin.take().unwrap().write_all(b"caller's input\n");
+        h.wait_with_output().unwrap()
+    };
+    // Control: `stdin inherit` passes the caller's stdin through.
+    let o = feed("cat-inherit");
+    assert_eq!(out_str(&o).0, "caller's input\n", "{:?}", out_str(&o));
+    let o = feed("cat");
+    assert_eq!(o.status.code(), Some(0), "{:?}", out_str(&o));
+    assert_eq!(out_str(&o).0, "");
+}
+
+#[test]
 fn a_caller_not_allowed_is_denied_and_recorded() {
     if !require_root() {
         return;
@@ -385,7 +416,18 @@ fn list_shows_only_the_actions_this_caller_may_run() {
         .collect();
     assert_eq!(
         names,
-        ["uid", "groups", "root-uid", "env", "fds", "signals", "exit7", "sleep"],
+        [
+            "uid",
+            "groups",
+            "root-uid",
+            "env",
+            "fds",
+            "signals",
+            "exit7",
+            "sleep",
+            "cat",
+            "cat-inherit"
+        ],
         "{stdout}"
     );
     assert!(

@@ -645,7 +645,11 @@ fn ten_megabytes_are_refused_at_once() {
     let ds = timed("10 MB", Duration::from_millis(500), || errors(&big));
     assert_eq!(ds.len(), 1);
     assert_eq!((ds[0].line, ds[0].col), (1, 1));
-    assert!(ds[0].message.contains("longer than 1048576 bytes"), "{}", ds[0]);
+    assert!(
+        ds[0].message.contains("longer than 1048576 bytes"),
+        "{}",
+        ds[0]
+    );
     // Exactly the limit is fine (all comment).
     let mut max = vec![b'\n'; MAX_POLICY_SIZE];
     max[0] = b'#';

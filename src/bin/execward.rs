@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use execward::audit::Sink;
 use execward::policy::{AuditTarget, Policy};
 use execward::request::{self, RequestOptions};
-use execward::{Error, Output};
+use execward::{Error, Output, Stdin};
 
 const USAGE: &str = "usage:
   execward check POLICY
@@ -172,6 +172,7 @@ fn cmd_run(args: &[OsString]) -> ExitCode {
         None,
         RequestOptions {
             output: Output::Forward,
+            default_stdin: Stdin::Inherit,
             ..RequestOptions::default()
         },
     ) {
@@ -209,7 +210,7 @@ fn cmd_explain(args: &[OsString]) -> ExitCode {
         Ok(b) => b,
         Err(e) => return fail(&Error::Value(e)),
     };
-    let plan = match bound.command().plan() {
+    let plan = match bound.command_with_default_stdin(Stdin::Inherit).plan() {
         Ok(p) => p,
         Err(e) => return fail(&Error::Plan(e)),
     };

@@ -174,7 +174,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 
 use crate::audit::Sink;
-use crate::command::Output;
+use crate::command::{Output, Stdin};
 use crate::error::{Error, ErrorClass};
 use crate::policy::{AuditTarget, Policy, PolicyError};
 use crate::request::{self, RequestOptions};
@@ -388,6 +388,10 @@ fn run_action(
         Some(&allow),
         RequestOptions {
             output: Output::Forward,
+            // Without a `stdin` line the child reads nothing: the caller's
+            // descriptor (a terminal, say) only reaches an action that
+            // says `stdin inherit`.
+            default_stdin: Stdin::Null,
             default_run_as: Some(caller.credentials()),
         },
     );

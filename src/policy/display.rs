@@ -195,7 +195,8 @@ fn write_action(f: &mut fmt::Formatter<'_>, a: &Action) -> fmt::Result {
 
 fn write_stdin(f: &mut fmt::Formatter<'_>, a: &Action) -> fmt::Result {
     match &a.stdin {
-        StdinSpec::Null => Ok(()),
+        StdinSpec::Unset => Ok(()),
+        StdinSpec::Null => option(f, "stdin none"),
         StdinSpec::Inherit => option(f, "stdin inherit"),
         StdinSpec::Template(pieces) => {
             let holes: Vec<Placeholder> = a

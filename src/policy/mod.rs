@@ -82,8 +82,13 @@ pub struct RunAs {
 /// What the child reads (`stdin none | inherit | TEMPLATE`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum StdinSpec {
-    /// `/dev/null` (the default).
+    /// No `stdin` line: `/dev/null` for the library and the helper; the
+    /// tool's own stdin for `execward run` (SPEC: "the child's
+    /// stdin/stdout/stderr are the tool's own unless the action says
+    /// `stdin ...`").
     #[default]
+    Unset,
+    /// `stdin none`: `/dev/null`.
     Null,
     /// The caller's standard input.
     Inherit,
@@ -177,7 +182,7 @@ impl Action {
             allow: Vec::new(),
             run_as: None,
             timeout: DEFAULT_TIMEOUT,
-            stdin: StdinSpec::Null,
+            stdin: StdinSpec::Unset,
             env: Vec::new(),
             cwd: PathBuf::from("/"),
             fs: FsRules::default(),

@@ -126,6 +126,9 @@
 //!   policy's contents; the audit record holds the real reason.
 //! - **`--list`** shows only the actions this caller may run, and is not
 //!   audited (it runs nothing).
+//! - **Stdin**: an action without a `stdin` line reads `/dev/null` through
+//!   the helper (the CLI passes its own stdin); only `stdin inherit` hands
+//!   the child the caller's descriptor 0 (a terminal, say).
 //! - **Policy file**: a symlink anywhere in the path is refused (every
 //!   component is opened with `O_NOFOLLOW` and checked with `fstat` on that
 //!   descriptor); every directory must be owned by root and not writable by

@@ -313,3 +313,35 @@ pub fn open_audit_log(path: &Path) -> Result<File, String> {
     check_file(&meta, path)?;
     Ok(file)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_symlink_on_the_way_is_refused() {
+        // /proc/self is a (root-owned) symlink below a root-owned /proc.
+        let e = read_trusted(Path::new("/proc/self/status")).unwrap_err();
+        assert!(e.contains("/proc/self is a symbolic link"), "{e}");
+    }
+
+    #[test]
+    fn a_world_writable_directory_on_the_way_is_refused() {
+        let tmp = std::env::temp_dir();
+        if std::fs::metadata(&tmp)
+            .map(|m| m.mode() & 0o002 == 0)
+            .unwrap_or(true)
+        {
+            return; // TMPDIR is not world-writable here: nothing to show
+        }
+        let e = read_trusted(&tmp.join("policy")).unwrap_err();
+        assert!(e.contains("writable by others"), "{e}");
+    }
+
+    #[test]
+    fn paths_that_walk_nowhere_are_refused() {
+        for p in ["relative/policy", "/", "/etc/../etc/passwd"] {
+            assert!(read_trusted(Path::new(p)).is_err(), "{p}");
+        }
+    }
+}

@@ -748,11 +748,23 @@ fn the_helper_starts_from_nothing_the_caller_controls() {
     let h = c.spawn().unwrap();
     let pid = h.id();
     let child = child_of(pid);
-    // Control: the child exists and runs as the caller.
-    assert_eq!(
-        status_field(child, "Uid").split_whitespace().next(),
-        Some("65534")
-    );
+    // The child runs as the caller, completely: every uid and gid, the
+    // caller's groups, no capability, no way back, confined.
+    for field in ["Uid", "Gid"] {
+        assert_eq!(
+            status_field(child, field)
+                .split_whitespace()
+                .collect::<Vec<_>>(),
+            ["65534"; 4],
+            "{field}"
+        );
+    }
+    assert_eq!(status_field(child, "Groups"), "65534");
+    for cap in ["CapInh", "CapPrm", "CapEff", "CapAmb"] {
+        assert_eq!(status_field(child, cap), "0000000000000000", "{cap}");
+    }
+    assert_eq!(status_field(child, "NoNewPrivs"), "1");
+    assert_eq!(status_field(child, "Seccomp"), "2");
     assert_eq!(
         status_field(pid, "Uid")
             .split_whitespace()

@@ -9,7 +9,7 @@
 //!
 //! The helper's policy path is fixed at build time, so the tests build
 //! their own helper once (`cargo build --bin execward-helper` with
-//! `EXECWARD_POLICY` pointing below [`BASE`], in
+//! `EXECWARD_POLICY` pointing below [`base()`], in
 //! `CARGO_TARGET_TMPDIR/helper-build`) and install it setuid root. All
 //! tests share that one policy path, so they take a lock and each installs
 //! the policy it needs.
@@ -25,19 +25,33 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-/// Root of the test installation: root-owned, 0755, not under `/tmp`
-/// (world-writable directories are refused above a policy).
-const BASE: &str = "/run/execward-helper-tests";
+/// Where every checkout's test installation lives: root-owned, 0755, not
+/// under `/tmp` (world-writable directories are refused above a policy).
+const TOP: &str = "/run/execward-helper-tests";
+
+/// This checkout's test installation: `TOP/<hash of the checkout path>`, so
+/// two checkouts testing at once do not share a policy.
+fn base() -> &'static Path {
+    static BASE: OnceLock<PathBuf> = OnceLock::new();
+    BASE.get_or_init(|| {
+        // FNV-1a: stable across runs (the helper is built for this path).
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in env!("CARGO_MANIFEST_DIR").bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        Path::new(TOP).join(format!("{:08x}", h as u32))
+    })
+}
 const NOBODY: u32 = 65534;
 
 fn etc_dir() -> PathBuf {
-    Path::new(BASE).join("etc")
+    base().join("etc")
 }
 fn policy_path() -> PathBuf {
     etc_dir().join("policy")
 }
 fn log_dir() -> PathBuf {
-    Path::new(BASE).join("log")
+    base().join("log")
 }
 fn audit_path() -> PathBuf {
     log_dir().join("audit.jsonl")
@@ -86,7 +100,8 @@ struct Installed {
 fn installed() -> &'static Installed {
     static INSTALLED: OnceLock<Installed> = OnceLock::new();
     INSTALLED.get_or_init(|| {
-        mkdir_root(Path::new(BASE), 0o755);
+        mkdir_root(Path::new(TOP), 0o755);
+        mkdir_root(base(), 0o755);
         mkdir_root(&etc_dir(), 0o755);
         mkdir_root(&log_dir(), 0o755);
         let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("helper-build");
@@ -110,9 +125,9 @@ fn installed() -> &'static Installed {
         );
         let built = target.join("debug").join("execward-helper");
         // The binary needs a mount without nosuid/noexec (/run often has
-        // both); the policy stays below BASE either way.
+        // both); the policy stays below base() either way.
         let candidates = [
-            Path::new(BASE).join("bin"),
+            base().join("bin"),
             PathBuf::from("/var/lib/execward-helper-tests/bin"),
             PathBuf::from("/usr/local/libexec/execward-helper-tests"),
             Path::new(env!("CARGO_TARGET_TMPDIR")).join("helper-bin"),
@@ -203,7 +218,7 @@ fn install_policy(text: &[u8]) {
     if fs::symlink_metadata(&etc).is_ok_and(|m| m.file_type().is_symlink()) {
         fs::remove_file(&etc).unwrap();
     }
-    mkdir_root(Path::new(BASE), 0o755);
+    mkdir_root(base(), 0o755);
     mkdir_root(&etc, 0o755);
     mkdir_root(&log_dir(), 0o755);
     let tmp = etc.join(".policy.tmp");
@@ -474,7 +489,7 @@ fn a_writable_directory_above_the_policy_is_refused() {
         (etc_dir(), 0o777, "writable by others"),
         (etc_dir(), 0o1777, "sticky or not"),
         (etc_dir(), 0o775, "writable by its group"),
-        (PathBuf::from(BASE), 0o757, "writable by others"),
+        (base().to_path_buf(), 0o757, "writable by others"),
     ] {
         control();
         fs::set_permissions(&dir, fs::Permissions::from_mode(mode)).unwrap();
@@ -494,7 +509,7 @@ fn a_symlink_in_the_policy_path_is_refused() {
     let _g = lock();
     // The policy itself a link to a valid root-owned policy.
     control();
-    let real = Path::new(BASE).join("real-policy");
+    let real = base().join("real-policy");
     fs::copy(policy_path(), &real).unwrap();
     fs::set_permissions(&real, fs::Permissions::from_mode(0o644)).unwrap();
     fs::remove_file(policy_path()).unwrap();
@@ -502,7 +517,7 @@ fn a_symlink_in_the_policy_path_is_refused() {
     assert_refused(&mut call(&["uid"]), "policy", "symbolic link");
     // A directory of the path a link to a valid root-owned directory.
     control();
-    let real_etc = Path::new(BASE).join("real-etc");
+    let real_etc = base().join("real-etc");
     let _ = fs::remove_dir_all(&real_etc);
     fs::rename(etc_dir(), &real_etc).unwrap();
     symlink(&real_etc, etc_dir()).unwrap();
@@ -527,7 +542,7 @@ fn a_policy_that_looks_truncated_is_refused() {
     assert_refused(&mut call(&["uid"]), "policy", "empty");
     // A hard link elsewhere: refused too.
     control();
-    let other = Path::new(BASE).join("second-name");
+    let other = base().join("second-name");
     let _ = fs::remove_file(&other);
     fs::hard_link(policy_path(), &other).unwrap();
     assert_refused(&mut call(&["uid"]), "policy", "hard links");
@@ -564,7 +579,7 @@ fn an_audit_log_that_cannot_be_opened_refuses_before_anything_runs() {
     let _g = lock();
     control();
     // The log's directory belongs to the caller: it could swap the log.
-    let dir = Path::new(BASE).join("caller-log");
+    let dir = base().join("caller-log");
     mkdir_root(&dir, 0o755);
     std::os::unix::fs::chown(&dir, Some(NOBODY), Some(NOBODY)).unwrap();
     let text = standard_policy().replace(
@@ -575,7 +590,7 @@ fn an_audit_log_that_cannot_be_opened_refuses_before_anything_runs() {
     assert_refused(&mut call(&["uid"]), "policy", "cannot open the audit log");
     // A log that is a hard link to another file (`/etc/passwd`, say).
     control();
-    let victim = Path::new(BASE).join("victim");
+    let victim = base().join("victim");
     fs::write(&victim, b"root:x:0:0::/root:/bin/sh\n").unwrap();
     let log = log_dir().join("linked.jsonl");
     let _ = fs::remove_file(&log);
@@ -600,7 +615,7 @@ fn the_callers_environment_changes_nothing() {
     let _g = lock();
     install_policy(standard_policy().as_bytes());
     // A policy elsewhere that would allow everything.
-    let elsewhere = Path::new(BASE).join("elsewhere");
+    let elsewhere = base().join("elsewhere");
     mkdir_root(&elsewhere, 0o755);
     fs::write(
         elsewhere.join("policy"),
@@ -739,7 +754,7 @@ fn the_helper_starts_from_nothing_the_caller_controls() {
     }
     let _g = lock();
     control();
-    let canary = Path::new(BASE).join("fd7-canary");
+    let canary = base().join("fd7-canary");
     fs::write(&canary, b"caller's file\n").unwrap();
     let file = fs::File::open(&canary).unwrap();
     let mut c = call(&["sleep", "3"]);
@@ -869,7 +884,7 @@ fn the_action_sees_no_caller_descriptor_signal_state_or_limit() {
     }
     let _g = lock();
     control();
-    let canary = Path::new(BASE).join("fd7-canary-2");
+    let canary = base().join("fd7-canary-2");
     fs::write(&canary, b"x").unwrap();
     // Control: a plain program started with this state sees it.
     let mut ctl = Command::new("/usr/bin/grep");

@@ -97,6 +97,17 @@ impl Error {
             }
             _ => self.to_string(),
         };
+        self.class().line(&msg)
+    }
+}
+
+impl ErrorClass {
+    /// `execward: CLASS: MESSAGE` for this class (for invalid arguments the
+    /// message itself starts with `invalid argument N (NAME):`), with every
+    /// control character in `msg` escaped, so it is exactly one line. The
+    /// one place SPEC's message format is written; `execward-helper`'s own
+    /// refusals use it too.
+    pub fn line(self, msg: &str) -> String {
         let msg: String = msg
             .chars()
             .map(|c| {
@@ -107,7 +118,7 @@ impl Error {
                 }
             })
             .collect();
-        match self.class() {
+        match self {
             ErrorClass::InvalidArgument => format!("execward: {msg}"),
             ErrorClass::Denied => format!("execward: denied: {msg}"),
             ErrorClass::Policy => format!("execward: policy: {msg}"),

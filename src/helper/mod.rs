@@ -221,22 +221,9 @@ impl Refusal {
         Refusal::new(ErrorClass::Usage, message)
     }
 
-    /// `execward: CLASS: MESSAGE`, one line.
+    /// `execward: CLASS: MESSAGE`, one line ([`ErrorClass::line`]).
     pub fn render(&self) -> String {
-        let word = match self.class {
-            ErrorClass::Denied => "denied",
-            ErrorClass::InvalidArgument => "invalid argument",
-            ErrorClass::Policy => "policy",
-            ErrorClass::Usage => "usage",
-            ErrorClass::Sandbox => "sandbox",
-            ErrorClass::Exec => "exec",
-        };
-        let one_line: String = self
-            .message
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        format!("execward: {word}: {one_line}")
+        self.class.line(&self.message)
     }
 }
 
@@ -454,7 +441,7 @@ mod tests {
     #[test]
     fn a_refusal_is_one_line() {
         let r = Refusal::denied("a\nb\rc");
-        assert_eq!(r.render(), "execward: denied: a b c");
+        assert_eq!(r.render(), "execward: denied: a\\u{a}b\\u{d}c");
     }
 
     #[test]

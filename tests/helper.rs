@@ -25,6 +25,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+mod common;
+
 /// Where every checkout's test installation lives: root-owned, 0755, not
 /// under `/tmp` (world-writable directories are refused above a policy).
 const TOP: &str = "/run/execward-helper-tests";
@@ -55,20 +57,6 @@ fn log_dir() -> PathBuf {
 }
 fn audit_path() -> PathBuf {
     log_dir().join("audit.jsonl")
-}
-
-fn require_root() -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("EXECWARD_REQUIRE_SANDBOX").is_none(),
-        "EXECWARD_REQUIRE_SANDBOX=1: the helper tests need root"
-    );
-    eprintln!(
-        "skipped: the helper tests need root (to install a setuid binary and run it as nobody)"
-    );
-    false
 }
 
 fn mkdir_root(dir: &Path, mode: u32) {
@@ -157,10 +145,15 @@ fn installed() -> &'static Installed {
     })
 }
 
-/// Serializes the tests: they share one policy path.
-fn lock() -> MutexGuard<'static, ()> {
+/// Starts a test: `None` (skip, or fail under `EXECWARD_REQUIRE_SANDBOX=1`)
+/// without root; otherwise the lock that serializes the tests, which share
+/// one policy path.
+fn begin() -> Option<MutexGuard<'static, ()>> {
     static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+    if !common::need_root() {
+        return None;
+    }
+    Some(LOCK.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// The read set for actions that list `/proc`: the default set plus
@@ -318,10 +311,9 @@ fn control() {
 
 #[test]
 fn an_allowed_action_runs_as_the_caller_by_default() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     install_policy(standard_policy().as_bytes());
     let o = run(&mut call(&["uid"]));
     assert_eq!(out_str(&o).0, "65534\n", "{:?}", out_str(&o));
@@ -350,20 +342,18 @@ fn an_allowed_action_runs_as_the_caller_by_default() {
 
 #[test]
 fn the_exit_status_is_the_childs() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     install_policy(standard_policy().as_bytes());
     assert_eq!(run(&mut call(&["exit7"])).status.code(), Some(7));
 }
 
 #[test]
 fn without_a_stdin_line_the_action_reads_nothing_of_the_caller() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     install_policy(standard_policy().as_bytes());
     let feed = |action: &str| {
         let mut c = call(&[action]);
@@ -385,10 +375,9 @@ fn without_a_stdin_line_the_action_reads_nothing_of_the_caller() {
 
 #[test]
 fn a_caller_not_allowed_is_denied_and_recorded() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     control();
     let before = audit_lines().len();
     let denied = assert_refused(&mut call(&["other"]), "denied", "\"other\"");
@@ -416,10 +405,9 @@ fn a_caller_not_allowed_is_denied_and_recorded() {
 
 #[test]
 fn list_shows_only_the_actions_this_caller_may_run() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     install_policy(standard_policy().as_bytes());
     let o = run(&mut call(&["--list"]));
     let (stdout, stderr) = out_str(&o);
@@ -457,10 +445,9 @@ fn list_shows_only_the_actions_this_caller_may_run() {
 
 #[test]
 fn a_policy_not_owned_by_root_is_refused() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     control();
     std::os::unix::fs::chown(policy_path(), Some(NOBODY), None).unwrap();
     assert_refused(&mut call(&["uid"]), "policy", "owned by uid 65534");
@@ -468,10 +455,9 @@ fn a_policy_not_owned_by_root_is_refused() {
 
 #[test]
 fn a_policy_writable_by_group_or_others_is_refused() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     for mode in [0o666, 0o646, 0o664] {
         control();
         fs::set_permissions(policy_path(), fs::Permissions::from_mode(mode)).unwrap();
@@ -481,10 +467,9 @@ fn a_policy_writable_by_group_or_others_is_refused() {
 
 #[test]
 fn a_writable_directory_above_the_policy_is_refused() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     for (dir, mode, why) in [
         (etc_dir(), 0o777, "writable by others"),
         (etc_dir(), 0o1777, "sticky or not"),
@@ -503,10 +488,9 @@ fn a_writable_directory_above_the_policy_is_refused() {
 
 #[test]
 fn a_symlink_in_the_policy_path_is_refused() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     // The policy itself a link to a valid root-owned policy.
     control();
     let real = base().join("real-policy");
@@ -530,10 +514,9 @@ fn a_symlink_in_the_policy_path_is_refused() {
 
 #[test]
 fn a_policy_that_looks_truncated_is_refused() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     control();
     let text = standard_policy();
     install_policy(text.trim_end_matches('\n').as_bytes());
@@ -556,10 +539,9 @@ fn a_policy_that_looks_truncated_is_refused() {
 
 #[test]
 fn policy_errors_do_not_reveal_policy_text() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     control();
     let text = format!(
         "{}action bad = /usr/bin/id {{x:secret-type-name}}\n",
@@ -573,10 +555,9 @@ fn policy_errors_do_not_reveal_policy_text() {
 
 #[test]
 fn an_audit_log_that_cannot_be_opened_refuses_before_anything_runs() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     control();
     // The log's directory belongs to the caller: it could swap the log.
     let dir = base().join("caller-log");
@@ -609,10 +590,9 @@ fn an_audit_log_that_cannot_be_opened_refuses_before_anything_runs() {
 
 #[test]
 fn the_callers_environment_changes_nothing() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     install_policy(standard_policy().as_bytes());
     // A policy elsewhere that would allow everything.
     let elsewhere = base().join("elsewhere");
@@ -660,10 +640,9 @@ fn the_callers_environment_changes_nothing() {
 
 #[test]
 fn an_empty_argv_is_refused() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     control();
     let before = audit_lines().len();
     // argv[0] empty, with and without an action after it.
@@ -749,10 +728,9 @@ fn sig_bit(sig: i32) -> u64 {
 /// the helper, observed from outside while its action runs, has none of it.
 #[test]
 fn the_helper_starts_from_nothing_the_caller_controls() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     control();
     let canary = base().join("fd7-canary");
     fs::write(&canary, b"caller's file\n").unwrap();
@@ -879,10 +857,9 @@ fn hostile_process_state(c: &mut Command, extra: Option<fs::File>) {
 
 #[test]
 fn the_action_sees_no_caller_descriptor_signal_state_or_limit() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     control();
     let canary = base().join("fd7-canary-2");
     fs::write(&canary, b"x").unwrap();
@@ -923,10 +900,9 @@ fn the_action_sees_no_caller_descriptor_signal_state_or_limit() {
 
 #[test]
 fn a_hard_fsize_limit_is_raised_or_refused_cleanly() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     control();
     let lines_before = audit_lines().len();
     let log_before = fs::read(audit_path()).unwrap();
@@ -979,10 +955,9 @@ fn a_hard_fsize_limit_is_raised_or_refused_cleanly() {
 
 #[test]
 fn no_new_privs_is_refused() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     control();
     let mut c = call(&["uid"]);
     // SAFETY: in the forked child before exec, one prctl call.
@@ -999,10 +974,9 @@ fn no_new_privs_is_refused() {
 
 #[test]
 fn without_the_setuid_bit_it_refuses() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     control();
     let mut c = call_as(&installed().plain, &["uid"], NOBODY, NOBODY, &[NOBODY]);
     assert_refused(&mut c, "denied", "not as root");
@@ -1010,10 +984,9 @@ fn without_the_setuid_bit_it_refuses() {
 
 #[test]
 fn killing_the_helper_kills_the_action() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
-    let _g = lock();
+    };
     control();
     let mut h = call(&["sleep", "30"])
         .stdout(Stdio::null())
@@ -1022,14 +995,9 @@ fn killing_the_helper_kills_the_action() {
         .unwrap();
     let pid = h.id();
     let child = child_of(pid);
-    let alive = |p: u32| {
-        fs::read_to_string(format!("/proc/{p}/stat"))
-            .map(|s| !s.contains(") Z "))
-            .unwrap_or(false)
-    };
     // Control: the action runs, as the caller.
     std::thread::sleep(Duration::from_millis(200));
-    assert!(alive(child), "the action should be running");
+    assert!(common::alive(child as i32), "the action should be running");
     assert_eq!(
         status_field(child, "Uid").split_whitespace().next(),
         Some("65534")
@@ -1046,21 +1014,17 @@ fn killing_the_helper_kills_the_action() {
     assert!(k.status.success(), "{:?}", out_str(&k));
     let st = h.wait().unwrap();
     assert_eq!(st.signal(), Some(libc::SIGKILL));
-    let deadline = Instant::now() + Duration::from_secs(1);
-    while alive(child) {
-        assert!(
-            Instant::now() < deadline,
-            "the action outlived the helper by more than a second"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    assert!(
+        common::gone_within(child as i32, Duration::from_secs(1)),
+        "the action outlived the helper by more than a second"
+    );
 }
 
 #[test]
 fn the_installed_helper_is_setuid_root() {
-    if !require_root() {
+    let Some(_g) = begin() else {
         return;
-    }
+    };
     let m = fs::metadata(&installed().helper).unwrap();
     assert_eq!((m.uid(), m.mode() & 0o7777), (0, 0o4755));
     // Its output as a reminder of what it is: --version needs no policy.

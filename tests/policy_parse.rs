@@ -108,7 +108,7 @@ fn defaults() {
     expected.line = 1;
     assert_eq!(a, expected);
     assert_eq!(a.timeout, Duration::from_secs(60));
-    assert_eq!(a.stdin, StdinSpec::Null);
+    assert_eq!(a.stdin, StdinSpec::Unset);
     assert_eq!(a.cwd, PathBuf::from("/"));
     assert_eq!(a.fs.read, None);
     assert_eq!(a.net, NetAccess::none());

@@ -74,7 +74,10 @@ impl Record {
     /// A record for `action` requested now by the real uid of this process.
     pub fn new(action: &str, args: Vec<String>) -> Record {
         let uid = nix::unistd::getuid();
-        let name = nix::unistd::User::from_uid(uid).ok().flatten().map(|u| u.name);
+        let name = nix::unistd::User::from_uid(uid)
+            .ok()
+            .flatten()
+            .map(|u| u.name);
         Record {
             time: SystemTime::now(),
             caller_uid: uid.as_raw(),
@@ -111,7 +114,14 @@ impl Record {
         o.push_str(",\"args\":");
         json_array(&mut o, &self.args);
         o.push_str(",\"decision\":");
-        json_str(&mut o, if self.decision == Decision::Allowed { "allowed" } else { "denied" });
+        json_str(
+            &mut o,
+            if self.decision == Decision::Allowed {
+                "allowed"
+            } else {
+                "denied"
+            },
+        );
         if let Some(r) = &self.reason {
             o.push_str(",\"reason\":");
             json_str(&mut o, r);
@@ -130,7 +140,9 @@ impl Record {
             Some(ExitRecord::Status(Status::Signaled(s))) => {
                 let _ = write!(o, ",\"exit\":{{\"signal\":{s}}}");
             }
-            Some(ExitRecord::Status(Status::TimedOut)) => o.push_str(",\"exit\":{\"timeout\":true}"),
+            Some(ExitRecord::Status(Status::TimedOut)) => {
+                o.push_str(",\"exit\":{\"timeout\":true}")
+            }
             Some(ExitRecord::Error(e)) => {
                 o.push_str(",\"exit\":{\"error\":");
                 json_str(&mut o, e);
@@ -149,7 +161,11 @@ impl Record {
                 }
                 _ => o.push_str("null"),
             }
-            let _ = write!(o, ",\"landlock_net\":{},\"landlock_scopes\":{}", s.landlock_net, s.landlock_scopes);
+            let _ = write!(
+                o,
+                ",\"landlock_net\":{},\"landlock_scopes\":{}",
+                s.landlock_net, s.landlock_scopes
+            );
             o.push_str(",\"seccomp\":");
             match &s.seccomp {
                 Some(p) => json_str(&mut o, p),
@@ -183,7 +199,12 @@ pub fn json_str(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c) || c == '\u{2028}' || c == '\u{2029}' => {
+            c if (c as u32) < 0x20
+                || c == '\u{7f}'
+                || ('\u{80}'..='\u{9f}').contains(&c)
+                || c == '\u{2028}'
+                || c == '\u{2029}' =>
+            {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
             c => out.push(c),
@@ -250,8 +271,16 @@ impl Sink {
     /// # Errors
     /// The I/O error; callers refuse to run without their audit log.
     pub fn file(path: &Path) -> io::Result<Sink> {
-        let file = OpenOptions::new().append(true).create(true).mode(0o600).custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW).open(path)?;
-        Ok(Sink::File { path: path.to_path_buf(), file })
+        let file = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
+            .open(path)?;
+        Ok(Sink::File {
+            path: path.to_path_buf(),
+            file,
+        })
     }
 
     /// Writes one record as one line.
@@ -267,7 +296,10 @@ impl Sink {
                 // appenders for regular files.
                 let n = file.write(line.as_bytes())?;
                 if n != line.len() {
-                    return Err(io::Error::new(io::ErrorKind::WriteZero, "short write to the audit log"));
+                    return Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "short write to the audit log",
+                    ));
                 }
                 Ok(())
             }
@@ -294,8 +326,14 @@ mod tests {
     #[test]
     fn civil_dates() {
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
-        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00.000Z");
-        assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_millis(1_795_000_000_123)), "2026-11-18T06:26:40.123Z");
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00.000Z"
+        );
+        assert_eq!(
+            rfc3339(UNIX_EPOCH + Duration::from_millis(1_795_000_000_123)),
+            "2026-11-18T11:06:40.123Z"
+        );
     }
 
     #[test]

@@ -46,17 +46,15 @@ impl fmt::Display for ValueError {
 const SHOW_MAX: usize = 80;
 
 /// Shows a caller value safely on one line: quoted, every control or
-/// non-UTF-8 byte escaped, shortened past [`SHOW_MAX`] characters.
+/// non-UTF-8 byte escaped, shortened past 80 characters.
 pub fn show_value(raw: &[u8]) -> String {
     let text = String::from_utf8_lossy(raw);
     let mut out = String::from("\"");
-    let mut count = 0;
-    for c in text.chars() {
+    for (count, c) in text.chars().enumerate() {
         if count == SHOW_MAX {
             out.push_str("\"...");
             return out;
         }
-        count += 1;
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),

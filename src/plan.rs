@@ -120,6 +120,10 @@ pub struct Identity {
 pub(crate) struct Containment {
     pub ns: NsMode,
     pub cgroup: Option<PidsHierarchy>,
+    /// Set `vm.memfd_noexec=2` in the child's PID namespace.
+    pub memfd_noexec: bool,
+    /// The child stays root: drop the capabilities it never needs.
+    pub drop_caps: bool,
     /// For [`NsMode::UserPid`]: `"ID ID 1\n"` for uid and gid.
     pub uid_map: Vec<u8>,
     pub gid_map: Vec<u8>,
@@ -339,9 +343,16 @@ impl Plan {
             (_, None) => "pid-namespace".into(),
             (_, Some(_)) => "pid-namespace+cgroup-pids".into(),
         };
+        // memfd_noexec is per PID namespace; only a privileged child can set
+        // it, and never outside a namespace of its own.
+        let memfd_noexec =
+            ns == NsMode::Pid && std::path::Path::new("/proc/sys/vm/memfd_noexec").exists();
+        report.memfd_noexec = memfd_noexec;
         let containment = Containment {
             ns,
             cgroup,
+            memfd_noexec,
+            drop_caps: child_uid == 0,
             uid_map: format!("{euid} {euid} 1\n").into_bytes(),
             gid_map: format!("{rgid} {rgid} 1\n").into_bytes(),
         };
@@ -368,7 +379,14 @@ impl Plan {
             &mut report,
         )?;
 
-        let (rlimits, n_rlimits) = cmd.limits.rlimits();
+        let (mut rlimits, n_rlimits) = cmd.limits.rlimits();
+        // A limit above this process's hard limit cannot be set without
+        // CAP_SYS_RESOURCE; the stricter (current) one applies instead.
+        for rl in rlimits.iter_mut().take(n_rlimits) {
+            if let Some(hard) = crate::sys::hard_rlimit(rl.resource) {
+                rl.value = rl.value.min(hard);
+            }
+        }
         Ok(Plan {
             program,
             argv,
@@ -391,6 +409,23 @@ impl Plan {
             exec_closure,
             report,
         })
+    }
+
+    /// Removes Landlock, seccomp and the namespaces/cgroup from this plan,
+    /// keeping the rest of the post-fork sequence. Exists only so the
+    /// benchmark can report the cost of the sandbox itself; never use it
+    /// to run anything real.
+    #[doc(hidden)]
+    pub fn strip_confinement_for_benchmark(mut self) -> Plan {
+        self.landlock = None;
+        self.seccomp = None;
+        self.containment.ns = NsMode::None;
+        self.containment.cgroup = None;
+        self.report = SandboxReport {
+            containment: "none (benchmark only)".into(),
+            ..SandboxReport::default()
+        };
+        self
     }
 
     /// What is enforced for runs of this plan.

@@ -3,7 +3,7 @@
 //! and killing its whole process tree when it ends.
 //!
 //! Nothing here touches raw memory; the only process creation goes through
-//! [`crate::sys::spawn`].
+//! the private `sys::spawn`.
 
 use std::fs::OpenOptions;
 use std::io::{self, Write};
@@ -279,7 +279,7 @@ impl Plan {
             groups: groups.as_ptr(),
             ngroups: groups.len(),
         });
-        let userns_maps = (self.containment.ns == NsMode::UserPid).then(|| UserNsMaps {
+        let userns_maps = (self.containment.ns == NsMode::UserPid).then_some(UserNsMaps {
             uid_map: self.containment.uid_map.as_ptr(),
             uid_map_len: self.containment.uid_map.len(),
             gid_map: self.containment.gid_map.as_ptr(),
@@ -302,6 +302,8 @@ impl Plan {
             parent_pidfd: parent_pidfd.as_raw_fd(),
             ns: self.containment.ns,
             userns_maps,
+            memfd_noexec: self.containment.memfd_noexec,
+            drop_caps: self.containment.drop_caps,
         };
         let start = Instant::now();
         let spawned = sys::spawn(&spec).map_err(|f| match f {
@@ -406,33 +408,17 @@ impl Child {
     /// # Errors
     /// An I/O error while polling or reading.
     pub fn wait(mut self) -> Result<Outcome, RunError> {
-        let deadline = self.start + self.timeout;
-        let mut kill_at: Option<Instant> = None;
-        let mut timed_out = false;
-        let mut exited_at: Option<Instant> = None;
-        let mut total: u64 = 0;
-        let mut truncated = false;
+        let mut st = WaitState::new(&self);
         let mut chunk = vec![0u8; 64 * 1024];
-        loop {
-            let open_streams = self.streams.iter().any(|s| s.fd.is_some());
-            if let Some(t) = exited_at {
-                if !open_streams || Instant::now() >= t + DRAIN_AFTER_EXIT {
-                    break;
-                }
-            }
-            let now = Instant::now();
-            let next_timer = match (exited_at, kill_at) {
-                (Some(t), _) => t + DRAIN_AFTER_EXIT,
-                (None, Some(k)) => k,
-                (None, None) => deadline,
-            };
-            let wait_ms = next_timer
-                .saturating_duration_since(now)
+        while !st.done(&self) {
+            let wait_ms = st
+                .next_timer()
+                .saturating_duration_since(Instant::now())
                 .as_millis()
                 .min(i32::MAX as u128) as i32;
             let mut fds: Vec<libc::pollfd> = Vec::with_capacity(3);
             let mut which: Vec<Option<usize>> = Vec::with_capacity(3);
-            if exited_at.is_none() {
+            if st.exited_at.is_none() {
                 fds.push(libc::pollfd {
                     fd: self.pidfd.as_raw_fd(),
                     events: libc::POLLIN,
@@ -459,88 +445,189 @@ impl Child {
                     match w {
                         None => {
                             self.reap_blocking();
-                            exited_at = Some(Instant::now());
-                            // The tree dies with the child (PID namespace);
-                            // make sure of the rest.
-                            self.cleanup();
+                            st.on_exit(&mut self);
                         }
                         Some(i) => {
-                            let s = &mut self.streams[*i];
-                            let Some(fd) = &s.fd else { continue };
-                            let got = match nix::unistd::read(fd, &mut chunk) {
-                                Ok(0) => {
-                                    s.fd = None;
-                                    continue;
-                                }
-                                Ok(n) => n,
-                                Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => {
-                                    continue
-                                }
-                                Err(e) => {
-                                    return Err(RunError::Io {
-                                        what: "reading the child's output",
-                                        source: e.into(),
-                                    })
-                                }
-                            };
-                            let room = self.cap.saturating_sub(total).min(got as u64) as usize;
-                            total += got as u64;
-                            if room < got {
-                                truncated = true;
-                            }
-                            let data = &chunk[..room];
-                            match s.mode {
-                                Output::Capture => s.buf.extend_from_slice(data),
-                                Output::Forward if !data.is_empty() => {
-                                    // A closed stdout of ours is not the child's problem.
-                                    let _ = if *i == 0 {
-                                        io::stdout()
-                                            .lock()
-                                            .write_all(data)
-                                            .and_then(|_| io::stdout().flush())
-                                    } else {
-                                        io::stderr().lock().write_all(data)
-                                    };
-                                }
-                                _ => {}
-                            }
+                            self.read_stream(*i, &mut chunk, &mut st)?;
                         }
                     }
                 }
             }
-            let now = Instant::now();
-            if exited_at.is_none() {
-                match kill_at {
-                    None if now >= deadline => {
-                        timed_out = true;
-                        self.signal_tree(Signal::SIGTERM);
-                        kill_at = Some(now + self.grace);
-                    }
-                    Some(k) if now >= k => {
-                        self.signal_tree(Signal::SIGKILL);
-                        kill_at = Some(now + Duration::from_secs(3600));
-                    }
-                    _ => {}
-                }
-            }
+            st.on_timer(&self, Instant::now());
         }
-        let duration = self.start.elapsed();
-        let status = if timed_out {
+        Ok(st.finish(&mut self))
+    }
+
+    /// Reads once from stream `i` (which poll reported readable) and
+    /// handles the bytes within the cap.
+    pub(crate) fn read_stream(
+        &mut self,
+        i: usize,
+        chunk: &mut [u8],
+        st: &mut WaitState,
+    ) -> Result<ReadResult, RunError> {
+        let s = &mut self.streams[i];
+        let Some(fd) = &s.fd else {
+            return Ok(ReadResult::Eof);
+        };
+        let got = match nix::unistd::read(fd, chunk) {
+            Ok(0) => {
+                s.fd = None;
+                return Ok(ReadResult::Eof);
+            }
+            Ok(n) => n,
+            Err(nix::errno::Errno::EINTR) => return Ok(ReadResult::Data),
+            Err(nix::errno::Errno::EAGAIN) => return Ok(ReadResult::WouldBlock),
+            Err(e) => {
+                return Err(RunError::Io {
+                    what: "reading the child's output",
+                    source: e.into(),
+                })
+            }
+        };
+        let room = self.cap.saturating_sub(st.total).min(got as u64) as usize;
+        st.total += got as u64;
+        if room < got {
+            st.truncated = true;
+        }
+        let data = &chunk[..room];
+        match s.mode {
+            Output::Capture => s.buf.extend_from_slice(data),
+            Output::Forward if !data.is_empty() => {
+                // A closed stdout of ours is not the child's problem.
+                let _ = if i == 0 {
+                    io::stdout()
+                        .lock()
+                        .write_all(data)
+                        .and_then(|_| io::stdout().flush())
+                } else {
+                    io::stderr().lock().write_all(data)
+                };
+            }
+            _ => {}
+        }
+        Ok(ReadResult::Data)
+    }
+
+    /// Output stream `i` while it is open.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn stream_borrowed(&self, i: usize) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.streams[i].fd.as_ref().map(|f| f.as_fd())
+    }
+
+    /// The child's pidfd.
+    #[cfg(feature = "tokio")]
+    pub(crate) fn pidfd_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.pidfd.as_fd()
+    }
+
+    /// Reaps the child, which has exited (its pidfd is readable).
+    #[cfg(feature = "tokio")]
+    pub(crate) fn reap_exited(&mut self) {
+        self.reap_blocking();
+    }
+}
+
+/// What one read of an output stream gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReadResult {
+    /// Bytes were read (or the read was interrupted): read again.
+    Data,
+    /// End of file: the stream is closed.
+    Eof,
+    /// Nothing to read now (non-blocking descriptors only).
+    WouldBlock,
+}
+
+/// The supervision state shared by the blocking and async waits: timers,
+/// the output count, and when the child exited.
+#[derive(Debug)]
+pub(crate) struct WaitState {
+    pub(crate) deadline: Instant,
+    pub(crate) kill_at: Option<Instant>,
+    pub(crate) timed_out: bool,
+    pub(crate) exited_at: Option<Instant>,
+    pub(crate) total: u64,
+    pub(crate) truncated: bool,
+}
+
+impl WaitState {
+    pub(crate) fn new(child: &Child) -> WaitState {
+        WaitState {
+            deadline: child.start + child.timeout,
+            kill_at: None,
+            timed_out: false,
+            exited_at: None,
+            total: 0,
+            truncated: false,
+        }
+    }
+
+    /// True once the child has exited and its output is drained (or the
+    /// drain time ran out).
+    pub(crate) fn done(&self, child: &Child) -> bool {
+        match self.exited_at {
+            Some(t) => {
+                child.streams.iter().all(|s| s.fd.is_none())
+                    || Instant::now() >= t + DRAIN_AFTER_EXIT
+            }
+            None => false,
+        }
+    }
+
+    /// When the next timer fires.
+    pub(crate) fn next_timer(&self) -> Instant {
+        match (self.exited_at, self.kill_at) {
+            (Some(t), _) => t + DRAIN_AFTER_EXIT,
+            (None, Some(k)) => k,
+            (None, None) => self.deadline,
+        }
+    }
+
+    /// The child was reaped: kill what is left of its tree.
+    pub(crate) fn on_exit(&mut self, child: &mut Child) {
+        self.exited_at = Some(Instant::now());
+        child.cleanup();
+    }
+
+    /// Timeout handling: `SIGTERM` at the deadline, `SIGKILL` after the
+    /// grace period.
+    pub(crate) fn on_timer(&mut self, child: &Child, now: Instant) {
+        if self.exited_at.is_some() {
+            return;
+        }
+        match self.kill_at {
+            None if now >= self.deadline => {
+                self.timed_out = true;
+                child.signal_tree(Signal::SIGTERM);
+                self.kill_at = Some(now + child.grace);
+            }
+            Some(k) if now >= k => {
+                child.signal_tree(Signal::SIGKILL);
+                self.kill_at = Some(now + Duration::from_secs(3600));
+            }
+            _ => {}
+        }
+    }
+
+    /// The outcome.
+    pub(crate) fn finish(&self, child: &mut Child) -> Outcome {
+        let status = if self.timed_out {
             Status::TimedOut
         } else {
-            self.status.unwrap_or(Status::Signaled(libc::SIGKILL))
+            child.status.unwrap_or(Status::Signaled(libc::SIGKILL))
         };
-        let [s0, s1] = &mut self.streams;
-        Ok(Outcome {
+        let [s0, s1] = &mut child.streams;
+        Outcome {
             status,
             stdout: std::mem::take(&mut s0.buf),
             stderr: std::mem::take(&mut s1.buf),
-            truncated,
-            output_bytes: total,
-            duration,
-            pid: self.pid as u32,
-            sandbox: self.report.clone(),
-        })
+            truncated: self.truncated,
+            output_bytes: self.total,
+            duration: child.start.elapsed(),
+            pid: child.pid as u32,
+            sandbox: child.report.clone(),
+        }
     }
 }
 

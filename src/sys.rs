@@ -152,6 +152,10 @@ pub(crate) enum Stage {
     Seccomp = 12,
     /// `execve`.
     Exec = 13,
+    /// Dropping capabilities of a root child.
+    Caps = 14,
+    /// Setting `vm.memfd_noexec` of the PID namespace.
+    Memfd = 15,
 }
 
 impl Stage {
@@ -170,6 +174,8 @@ impl Stage {
             11 => Stage::Landlock,
             12 => Stage::Seccomp,
             13 => Stage::Exec,
+            14 => Stage::Caps,
+            15 => Stage::Memfd,
             _ => Stage::None,
         }
     }
@@ -191,6 +197,8 @@ impl Stage {
             Stage::Landlock => "applying the Landlock ruleset",
             Stage::Seccomp => "installing the seccomp filter",
             Stage::Exec => "executing the program",
+            Stage::Caps => "dropping capabilities of the root child",
+            Stage::Memfd => "making memfds non-executable (vm.memfd_noexec)",
         }
     }
 }
@@ -254,6 +262,12 @@ pub(crate) struct ChildSpec<'a> {
     pub parent_pidfd: RawFd,
     pub ns: NsMode,
     pub userns_maps: Option<UserNsMaps>,
+    /// Write `2` to the PID namespace's `vm.memfd_noexec` (only with a
+    /// new PID namespace: the setting is per namespace).
+    pub memfd_noexec: bool,
+    /// The child stays uid 0: drop [`ROOT_DROPPED_CAPS`] from its bounding
+    /// set and clear its inheritable and ambient sets.
+    pub drop_caps: bool,
 }
 
 /// A running child.
@@ -279,6 +293,36 @@ pub(crate) enum SpawnFailure {
         errno: i32,
     },
 }
+
+/// Capabilities a root child never keeps: no hosting-panel action needs
+/// them, and each would let an abused program undo the sandbox (raise its
+/// rlimits, load modules, read raw devices, trace, make device nodes, set
+/// file capabilities, ...). `CAP_SETPCAP` comes last: dropping needs it.
+pub(crate) const ROOT_DROPPED_CAPS: &[u32] = &[
+    9,  // CAP_LINUX_IMMUTABLE
+    16, // CAP_SYS_MODULE
+    17, // CAP_SYS_RAWIO
+    19, // CAP_SYS_PTRACE
+    20, // CAP_SYS_PACCT
+    22, // CAP_SYS_BOOT
+    24, // CAP_SYS_RESOURCE
+    25, // CAP_SYS_TIME
+    26, // CAP_SYS_TTY_CONFIG
+    27, // CAP_MKNOD
+    28, // CAP_LEASE
+    30, // CAP_AUDIT_CONTROL
+    31, // CAP_SETFCAP
+    32, // CAP_MAC_OVERRIDE
+    33, // CAP_MAC_ADMIN
+    34, // CAP_SYSLOG
+    35, // CAP_WAKE_ALARM
+    36, // CAP_BLOCK_SUSPEND
+    37, // CAP_AUDIT_READ
+    38, // CAP_PERFMON
+    39, // CAP_BPF
+    40, // CAP_CHECKPOINT_RESTORE
+    8,  // CAP_SETPCAP (last)
+];
 
 const CHILD_STACK_SIZE: usize = 128 * 1024;
 
@@ -495,6 +539,17 @@ fn run_child(spec: &ChildSpec<'_>) -> Result<Never, (Stage, i32)> {
             b"/proc/self/gid_map\0",
             maps.gid_map,
             maps.gid_map_len,
+        )?;
+    }
+
+    // 1b. memfds of this PID namespace can never be executed (Landlock does
+    // not see exec of a memfd).
+    if spec.memfd_noexec {
+        write_file(
+            Stage::Memfd,
+            b"/proc/sys/vm/memfd_noexec\0",
+            b"2".as_ptr(),
+            1,
         )?;
     }
 
@@ -746,6 +801,62 @@ fn run_child(spec: &ChildSpec<'_>) -> Result<Never, (Stage, i32)> {
         }
     }
 
+    // 9b. A root child: capabilities no panel action needs leave the
+    // bounding set (so exec cannot grant them), and the inheritable and
+    // ambient sets are emptied (so they cannot bring them back).
+    if spec.drop_caps {
+        for &cap in ROOT_DROPPED_CAPS {
+            // EINVAL: a capability this kernel does not know; nothing to drop.
+            let r = sys(
+                libc::SYS_prctl,
+                [libc::PR_CAPBSET_DROP as usize, cap as usize, 0, 0, 0, 0],
+            );
+            if r < 0 && r != -(libc::EINVAL as isize) {
+                check(Stage::Caps, r)?;
+            }
+        }
+        check(
+            Stage::Caps,
+            sys(
+                libc::SYS_prctl,
+                [
+                    libc::PR_CAP_AMBIENT as usize,
+                    libc::PR_CAP_AMBIENT_CLEAR_ALL as usize,
+                    0,
+                    0,
+                    0,
+                    0,
+                ],
+            ),
+        )?;
+        // _LINUX_CAPABILITY_VERSION_3: two 32-bit data words.
+        let header = [0x2008_0522u32, 0];
+        let mut data = [0u32; 6]; // {effective, permitted, inheritable} x 2
+        check(
+            Stage::Caps,
+            sys(
+                libc::SYS_capget,
+                [
+                    header.as_ptr() as usize,
+                    data.as_mut_ptr() as usize,
+                    0,
+                    0,
+                    0,
+                    0,
+                ],
+            ),
+        )?;
+        data[2] = 0;
+        data[5] = 0;
+        check(
+            Stage::Caps,
+            sys(
+                libc::SYS_capset,
+                [header.as_ptr() as usize, data.as_ptr() as usize, 0, 0, 0, 0],
+            ),
+        )?;
+    }
+
     // 10. No privilege gain through exec (setuid binaries, file caps).
     check(
         Stage::NoNewPrivs,
@@ -859,12 +970,6 @@ pub(crate) fn ids() -> (u32, u32, u32, u32) {
     }
 }
 
-/// Reads `PR_GET_NO_NEW_PRIVS` for this process.
-pub(crate) fn no_new_privs() -> bool {
-    // SAFETY: prctl(PR_GET_NO_NEW_PRIVS) takes no pointers.
-    unsafe { libc::prctl(libc::PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 }
-}
-
 /// `poll(2)` over `fds`; an interrupted call counts as "nothing ready".
 pub(crate) fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<i32> {
     // SAFETY: `fds` is a valid, exclusively borrowed slice of pollfd for
@@ -878,4 +983,36 @@ pub(crate) fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<i32>
         return Err(e);
     }
     Ok(n)
+}
+
+/// Sends one message to syslog (`LOG_AUTHPRIV | LOG_NOTICE`, ident
+/// `execward`). Interior NUL bytes are dropped.
+pub(crate) fn syslog(message: &str) {
+    let msg = std::ffi::CString::new(message.replace('\0', "")).unwrap_or_default();
+    static IDENT: &CStr = c"execward";
+    // SAFETY: `IDENT` is a static C string (openlog keeps the pointer);
+    // the format is a literal "%s" with exactly one C-string argument.
+    unsafe {
+        libc::openlog(IDENT.as_ptr(), libc::LOG_PID, libc::LOG_AUTHPRIV);
+        libc::syslog(libc::LOG_NOTICE, c"%s".as_ptr(), msg.as_ptr());
+    }
+}
+
+/// Registers an owned descriptor with tokio's reactor for readability.
+#[cfg(feature = "tokio")]
+pub(crate) fn async_register(fd: OwnedFd) -> io::Result<tokio::io::unix::AsyncFd<OwnedFd>> {
+    // SAFETY: an OwnedFd is a valid open descriptor for as long as it lives,
+    // and the AsyncFd takes ownership of it, so it stays open (and refers to
+    // the same file) until the registration is dropped; OwnedFd's
+    // `as_raw_fd` always returns that descriptor.
+    unsafe { tokio::io::unix::AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE) }
+        .map_err(io::Error::from)
+}
+
+/// The current hard limit of `resource` (`None`: unlimited or unknown).
+pub(crate) fn hard_rlimit(resource: u32) -> Option<u64> {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit writes one rlimit into the valid local `lim`.
+    let r = unsafe { libc::getrlimit(resource as libc::__rlimit_resource_t, &mut lim) };
+    (r == 0 && lim.rlim_max != libc::RLIM_INFINITY).then_some(lim.rlim_max)
 }

@@ -276,3 +276,26 @@ pub fn user_namespaces_available() -> bool {
         .unwrap_or(true);
     max > 0 && debian_knob
 }
+
+/// One line for `execward probe`: how actions started by this process
+/// would be contained.
+pub fn describe() -> String {
+    let ns = if privileged() {
+        "pid namespace"
+    } else if user_namespaces_available() {
+        "pid namespace in a user namespace"
+    } else {
+        "process group only (no namespaces)"
+    };
+    match pids_hierarchy() {
+        Some(h) => format!(
+            "{ns}; pids cgroup {} at {}",
+            match h.version {
+                CgroupVersion::V1 => "v1",
+                CgroupVersion::V2 => "v2",
+            },
+            h.base.display()
+        ),
+        None => format!("{ns}; no pids cgroup"),
+    }
+}

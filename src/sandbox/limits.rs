@@ -65,6 +65,7 @@ impl Limits {
         let mut push = |resource: libc::__rlimit_resource_t, value: Option<u64>| {
             if let Some(value) = value {
                 out[n] = RlimitSetting {
+                    #[allow(clippy::unnecessary_cast)] // u32 on glibc, c_int elsewhere
                     resource: resource as u32,
                     value,
                 };

@@ -5,7 +5,7 @@
 //! runs in the parent, before any process is created: the seccomp filter is
 //! compiled to BPF ([`seccomp`]), the Landlock ruleset is created and its file
 //! descriptor opened ([`landlock`]), resource limits are computed
-//! ([`limits`]). The post-fork code in [`crate::sys`] only installs what was
+//! ([`limits`]). The post-fork code (the private `sys` module) only installs what was
 //! prepared here, with raw system calls.
 
 pub mod containment;
@@ -221,6 +221,9 @@ pub struct SandboxReport {
     pub seccomp: Option<String>,
     /// How the process tree is contained (e.g. "pid-namespace+cgroup-pids").
     pub containment: String,
+    /// memfds of the action cannot be executed (`vm.memfd_noexec=2` in its
+    /// PID namespace; needs root and Linux 6.3).
+    pub memfd_noexec: bool,
     /// Protections that were wanted but are missing (only under
     /// `best-effort`; `required` refuses instead).
     pub missing: Vec<String>,

@@ -1,0 +1,289 @@
+//! `execward`: the unprivileged command-line tool (SPEC "Command-line
+//! contract").
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use execward::audit::Sink;
+use execward::policy::{AuditTarget, Policy};
+use execward::request::{self, RequestOptions};
+use execward::{Error, Output};
+
+const USAGE: &str = "usage:
+  execward check POLICY
+  execward run --policy POLICY [--audit FILE] ACTION [ARG...]
+  execward explain --policy POLICY ACTION [ARG...]
+  execward list --policy POLICY
+  execward probe";
+
+fn fail(err: &Error) -> ExitCode {
+    eprintln!("{}", err.render());
+    ExitCode::from(err.exit_code() as u8)
+}
+
+fn usage(msg: impl Into<String>) -> ExitCode {
+    fail(&Error::Usage(format!("{}\n{USAGE}", msg.into())))
+}
+
+/// `--policy`, `--audit` and the words from ACTION on.
+struct RunArgs {
+    policy: Option<PathBuf>,
+    audit: Option<PathBuf>,
+    rest: Vec<OsString>,
+}
+
+/// Parses options up to the first word that is not an option (the
+/// action); every word after it is a caller argument, even if it starts
+/// with `-`.
+fn parse_run_args(args: &[OsString], allow_audit: bool) -> Result<RunArgs, String> {
+    let mut out = RunArgs {
+        policy: None,
+        audit: None,
+        rest: Vec::new(),
+    };
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_bytes();
+        let (key, inline) = match a.iter().position(|&b| b == b'=') {
+            Some(p) if a.starts_with(b"--") => (&a[..p], Some(&a[p + 1..])),
+            _ => (a, None),
+        };
+        let mut value = |name: &str| -> Result<PathBuf, String> {
+            if let Some(v) = inline {
+                return Ok(PathBuf::from(std::ffi::OsStr::from_bytes(v)));
+            }
+            i += 1;
+            args.get(i)
+                .map(PathBuf::from)
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match key {
+            b"--policy" => {
+                if out.policy.is_some() {
+                    return Err("--policy given twice".into());
+                }
+                out.policy = Some(value("--policy")?);
+            }
+            b"--audit" if allow_audit => {
+                if out.audit.is_some() {
+                    return Err("--audit given twice".into());
+                }
+                out.audit = Some(value("--audit")?);
+            }
+            b"--" => {
+                out.rest = args[i + 1..].to_vec();
+                return Ok(out);
+            }
+            _ if a.starts_with(b"-") && a.len() > 1 => {
+                return Err(format!("unknown option {:?}", String::from_utf8_lossy(a)))
+            }
+            _ => {
+                out.rest = args[i..].to_vec();
+                return Ok(out);
+            }
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+fn load(path: &PathBuf) -> Result<Policy, Error> {
+    Policy::load(path).map_err(Error::Policy)
+}
+
+fn cmd_check(args: &[OsString]) -> ExitCode {
+    let [path] = args else {
+        return usage("check takes exactly one POLICY");
+    };
+    let path = PathBuf::from(path);
+    match Policy::load(&path) {
+        Ok(p) => {
+            println!(
+                "{}: ok: {} action{}, {} type{}",
+                path.display(),
+                p.actions.len(),
+                if p.actions.len() == 1 { "" } else { "s" },
+                p.types.len(),
+                if p.types.len() == 1 { "" } else { "s" }
+            );
+            ExitCode::SUCCESS
+        }
+        Err(execward::PolicyError::Invalid { file, diagnostics }) => {
+            for d in &diagnostics {
+                eprintln!("{}", d.render(&file));
+            }
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("{}", Error::Policy(e).render());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn policy_and_action(
+    args: &[OsString],
+    allow_audit: bool,
+    need_action: bool,
+) -> Result<(RunArgs, Policy), ExitCode> {
+    let ra = parse_run_args(args, allow_audit).map_err(usage)?;
+    let Some(path) = &ra.policy else {
+        return Err(usage("--policy POLICY is required"));
+    };
+    if need_action && ra.rest.is_empty() {
+        return Err(usage("missing ACTION"));
+    }
+    let policy = load(path).map_err(|e| fail(&e))?;
+    Ok((ra, policy))
+}
+
+fn action_name(ra: &RunArgs) -> String {
+    String::from_utf8_lossy(ra.rest[0].as_bytes()).into_owned()
+}
+
+fn cmd_run(args: &[OsString]) -> ExitCode {
+    let (ra, policy) = match policy_and_action(args, true, true) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let sink = match (&ra.audit, &policy.audit) {
+        (Some(path), _) | (None, AuditTarget::File(path)) => Sink::file(path)
+            .map_err(|e| format!("cannot open the audit log {}: {e}", path.display())),
+        (None, AuditTarget::Syslog) => Ok(Sink::Syslog),
+        (None, AuditTarget::None | AuditTarget::Unset) => Ok(Sink::None),
+    };
+    let mut sink = match sink {
+        Ok(s) => s,
+        Err(msg) => return fail(&Error::Usage(msg)),
+    };
+    let name = action_name(&ra);
+    match request::execute(
+        &policy,
+        &name,
+        &ra.rest[1..],
+        &mut sink,
+        None,
+        RequestOptions {
+            output: Output::Forward,
+        },
+    ) {
+        Ok(out) => {
+            if out.truncated {
+                eprintln!(
+                    "execward: note: output truncated: the child wrote {} bytes, the limit is {}",
+                    out.output_bytes,
+                    policy.action(&name).map(|a| a.limits.output).unwrap_or(0)
+                );
+            }
+            ExitCode::from(out.exit_code().clamp(0, 255) as u8)
+        }
+        Err(e) => fail(&e),
+    }
+}
+
+fn cmd_explain(args: &[OsString]) -> ExitCode {
+    let (ra, policy) = match policy_and_action(args, false, true) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    let name = action_name(&ra);
+    let action = match policy.action(&name) {
+        Ok(a) => a,
+        Err(e) => return fail(&Error::Policy(e)),
+    };
+    let bound = match action.bind(
+        ra.rest[1..]
+            .iter()
+            .map(|a| a.as_bytes())
+            .collect::<Vec<_>>()
+            .as_slice(),
+    ) {
+        Ok(b) => b,
+        Err(e) => return fail(&Error::Value(e)),
+    };
+    let plan = match bound.command().plan() {
+        Ok(p) => p,
+        Err(e) => return fail(&Error::Plan(e)),
+    };
+    println!("action: {}", action.name);
+    for (name, values) in &bound.shown {
+        let vs: Vec<String> = values
+            .iter()
+            .map(|v| execward::bind::show_value(v.as_bytes()))
+            .collect();
+        println!(
+            "value {name}: {}",
+            if vs.is_empty() {
+                "(not given)".to_string()
+            } else {
+                vs.join(" ")
+            }
+        );
+    }
+    print!("{}", plan.explain());
+    ExitCode::SUCCESS
+}
+
+fn cmd_list(args: &[OsString]) -> ExitCode {
+    let (ra, policy) = match policy_and_action(args, false, false) {
+        Ok(x) => x,
+        Err(code) => return code,
+    };
+    if !ra.rest.is_empty() {
+        return usage("list takes no ACTION");
+    }
+    for a in &policy.actions {
+        println!("{}", a.usage());
+        for p in &a.params {
+            println!("    {}: {} = {}", p.name, p.type_name, p.ty);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn main() -> ExitCode {
+    let (ruid, euid) = (nix::unistd::getuid(), nix::unistd::geteuid());
+    let (rgid, egid) = (nix::unistd::getgid(), nix::unistd::getegid());
+    if ruid != euid || rgid != egid {
+        return fail(&Error::Denied(
+            "execward must never run setuid or setgid (real and effective ids differ); privileged actions go through execward-helper".into(),
+        ));
+    }
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let Some(cmd) = args.first() else {
+        return usage("missing command");
+    };
+    let rest = &args[1..];
+    match cmd.as_bytes() {
+        b"check" => cmd_check(rest),
+        b"run" => cmd_run(rest),
+        b"explain" => cmd_explain(rest),
+        b"list" => cmd_list(rest),
+        b"probe" => {
+            if !rest.is_empty() {
+                return usage("probe takes no arguments");
+            }
+            let mut support = execward::sandbox::probe::probe();
+            support.containment = Some(execward::sandbox::containment::describe());
+            print!("{support}");
+            ExitCode::SUCCESS
+        }
+        b"-h" | b"--help" | b"help" => {
+            println!(
+                "execward {}: run OS commands from a policy, never through a shell\n\n{USAGE}",
+                env!("CARGO_PKG_VERSION")
+            );
+            ExitCode::SUCCESS
+        }
+        b"-V" | b"--version" => {
+            println!("execward {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        other => usage(format!(
+            "unknown command {:?}",
+            String::from_utf8_lossy(other)
+        )),
+    }
+}

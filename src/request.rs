@@ -1,0 +1,146 @@
+//! One request, from arrival to audit record: look up the action, check the
+//! caller (helper only), bind and validate the arguments, build the plan,
+//! run it, and record the outcome — allowed or denied — in the audit log.
+//!
+//! Both binaries go through [`execute`], so the CLI and the setuid helper
+//! make the same decisions and write the same records.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+
+use crate::audit::{Decision, ExitRecord, Record, Sink};
+use crate::command::Output;
+use crate::error::Error;
+use crate::policy::{Action, Policy};
+use crate::supervise::Outcome;
+use crate::template::Arity;
+
+/// How the child's output reaches the caller.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestOptions {
+    /// Where stdout and stderr go (the CLI forwards them).
+    pub output: Output,
+}
+
+impl Default for RequestOptions {
+    fn default() -> Self {
+        RequestOptions {
+            output: Output::Forward,
+        }
+    }
+}
+
+/// For each caller argument, whether it would be bound to a `secret`
+/// placeholder (so the audit record never holds it), following the same
+/// left-to-right filling as binding.
+pub fn secret_positions(action: &Action, nargs: usize) -> Vec<bool> {
+    let mut out = vec![false; nargs];
+    let mut next = 0;
+    for p in &action.params {
+        let take = match p.arity {
+            Arity::One => 1,
+            Arity::Optional => usize::from(next < nargs),
+            Arity::Variadic => nargs.saturating_sub(next),
+        };
+        for slot in out.iter_mut().skip(next).take(take) {
+            *slot = p.ty.is_secret();
+        }
+        next += take;
+    }
+    out
+}
+
+fn shown_args(action: Option<&Action>, args: &[OsString]) -> Vec<String> {
+    let secret = action
+        .map(|a| secret_positions(a, args.len()))
+        .unwrap_or_else(|| vec![false; args.len()]);
+    args.iter()
+        .zip(secret)
+        .map(|(a, s)| {
+            if s {
+                "***".to_string()
+            } else {
+                String::from_utf8_lossy(a.as_bytes()).into_owned()
+            }
+        })
+        .collect()
+}
+
+/// A check the caller must pass before the request is considered (the
+/// helper's `allow` rules). Returns the denial reason.
+pub type CallerCheck<'a> = &'a dyn Fn(&Action) -> Result<(), String>;
+
+/// Runs one request end to end and writes its audit record.
+///
+/// # Errors
+/// Every refusal (unknown action, caller not allowed, invalid argument,
+/// sandbox unavailable, program missing) and every failure to start the
+/// child, each already recorded in the audit log. The record of an allowed
+/// request is written when the child has ended (one line per request); a
+/// failure to write it is an error. Callers open the sink before calling,
+/// so a log that cannot be opened refuses the request before anything runs.
+pub fn execute(
+    policy: &Policy,
+    action_name: &str,
+    args: &[OsString],
+    sink: &mut Sink,
+    caller_check: Option<CallerCheck<'_>>,
+    options: RequestOptions,
+) -> Result<Outcome, Error> {
+    let action = policy.action(action_name).ok();
+    let mut record = Record::new(action_name, shown_args(action, args));
+    let deny = |sink: &mut Sink, mut record: Record, err: Error| -> Result<Outcome, Error> {
+        record.decision = Decision::Denied;
+        record.reason = Some(err.render().trim_start_matches("execward: ").to_string());
+        sink.write(&record)
+            .map_err(|e| Error::Usage(format!("cannot write the audit log: {e}")))?;
+        Err(err)
+    };
+    let Some(action) = action else {
+        return deny(
+            sink,
+            record,
+            Error::Policy(crate::policy::PolicyError::UnknownAction(
+                action_name.to_string(),
+            )),
+        );
+    };
+    if let Some(check) = caller_check {
+        if let Err(reason) = check(action) {
+            return deny(sink, record, Error::Denied(reason));
+        }
+    }
+    let bound = match action.bind(
+        args.iter()
+            .map(|a| a.as_bytes())
+            .collect::<Vec<_>>()
+            .as_slice(),
+    ) {
+        Ok(b) => b,
+        Err(e) => return deny(sink, record, Error::Value(e)),
+    };
+    let mut cmd = bound.command();
+    cmd.stdout(options.output).stderr(options.output);
+    let plan = match cmd.plan() {
+        Ok(p) => p,
+        Err(e) => return deny(sink, record, Error::Plan(e)),
+    };
+    record.decision = Decision::Allowed;
+    record.argv = Some(plan.argv());
+    record.sandbox = Some(plan.sandbox_report().clone());
+    record.limits = Some(plan.limits().to_string());
+    let result = plan.run();
+    match &result {
+        Ok(out) => {
+            record.pid = Some(out.pid);
+            record.exit = Some(ExitRecord::Status(out.status));
+            record.duration = Some(out.duration);
+            record.truncated = out.truncated;
+        }
+        Err(e) => record.exit = Some(ExitRecord::Error(e.to_string())),
+    }
+    record.duration = record.duration.or_else(|| record.time.elapsed().ok());
+    sink.write(&record)
+        .map_err(|e| Error::Usage(format!("cannot write the audit log: {e}")))?;
+    Ok(result?)
+}

@@ -17,7 +17,7 @@
 use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
 
-use execward_fuzz::audit::{json_str, Decision, ExitRecord, Record};
+use execward::audit::{json_str, Decision, ExitRecord, Record};
 use execward::sandbox::SandboxReport;
 use execward::Status;
 use execward_fuzz::is_control;
@@ -139,6 +139,7 @@ fuzz_target!(|input: Input| {
             seccomp: input.limits.clone(),
             containment: input.action.clone(),
             missing: input.missing.clone(),
+            ..SandboxReport::default()
         }),
         limits: input.limits.clone(),
         truncated: input.allowed,

@@ -175,30 +175,3 @@ pub fn assert_one_line(what: &str, message: &str) {
     }
 }
 
-/// The audit module under test: the library's own when it exports one.
-#[cfg(execward_audit_exported)]
-pub use execward::audit;
-
-/// The library's `src/audit.rs`, compiled here because the library does
-/// not declare it (see `build.rs`). The `crate::` paths it uses resolve to
-/// the shims below.
-#[cfg(not(execward_audit_exported))]
-#[path = "../../src/audit.rs"]
-#[allow(dead_code, missing_docs, clippy::all)]
-pub mod audit;
-
-#[cfg(not(execward_audit_exported))]
-mod sandbox {
-    pub use execward::sandbox::SandboxReport;
-}
-
-#[cfg(not(execward_audit_exported))]
-mod supervise {
-    pub use execward::supervise::Status;
-}
-
-#[cfg(not(execward_audit_exported))]
-mod sys {
-    /// Stand-in for the syslog sink (never called by the fuzz targets).
-    pub fn syslog(_line: &str) {}
-}

@@ -25,10 +25,14 @@
 //! - no argv element contains NUL or any control character;
 //! - an accepted argument is valid UTF-8 without control characters, and
 //!   for types that do not canonicalize it reaches argv byte for byte;
-//! - an error message is one printable line and never shows a secret.
+//! - an error message is one printable line and never shows a secret;
+//! - `request::secret_positions` (which arguments the audit log hides)
+//!   marks exactly the arguments that binding gave to `secret`
+//!   placeholders.
 #![no_main]
 
 use execward::policy::{Action, Param};
+use execward::request::secret_positions;
 use execward::template::{Arity, Piece, Template};
 use execward::value::ValueType;
 use execward_fuzz::{assert_one_line, is_control, parse_def, segments, FUZZ_ROOT};
@@ -151,6 +155,7 @@ fuzz_target!(|data: &[u8]| {
         })
         .collect();
     let action = Action::new("fuzz", template.clone(), params.clone());
+    assert_eq!(secret_positions(&action, args.len()).len(), args.len());
     let expected = model(&template, &params, &args);
     match (action.bind(&args), expected) {
         (Ok(bound), Ok(argv)) => {
@@ -193,12 +198,17 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             assert_eq!(pos, bound.argv.len());
+            // The audit log's view: exactly the arguments bound to a
+            // secret placeholder are hidden.
+            let mut secret = Vec::new();
             for ((name, shown), p) in bound.shown.iter().zip(&params) {
                 assert_eq!(name, &p.name);
                 if p.ty.is_secret() {
                     assert!(shown.iter().all(|s| s == "***"), "secret shown as {shown:?}");
                 }
+                secret.extend(std::iter::repeat_n(p.ty.is_secret(), shown.len()));
             }
+            assert_eq!(secret_positions(&action, args.len()), secret, "secret positions of {text:?}");
         }
         (Err(e), Err(index)) => {
             assert_eq!(e.index, index, "template {text:?} args {args:?}: {e}");

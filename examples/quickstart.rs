@@ -12,7 +12,7 @@ const POLICY: &str = r#"
 type service = enum nginx postfix dovecot
 type note    = string max=200
 
-action greet = /usr/bin/printf "hello, %s\n" -- {svc:service}
+action greet = /usr/bin/printf "hello, %s\n" {svc:service}
     timeout 5s
     net none
 

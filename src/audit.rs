@@ -64,8 +64,8 @@ pub struct Record {
     pub duration: Option<Duration>,
     /// What was enforced.
     pub sandbox: Option<SandboxReport>,
-    /// The limits in force, as printed by `Limits`' Display.
-    pub limits: Option<String>,
+    /// The limits in force.
+    pub limits: Option<crate::sandbox::Limits>,
     /// True if the output limit truncated the output.
     pub truncated: bool,
 }
@@ -174,9 +174,20 @@ impl Record {
             o.push_str(",\"containment\":");
             json_str(&mut o, &s.containment);
             if let Some(l) = &self.limits {
-                o.push_str(",\"limits\":");
-                json_str(&mut o, l);
+                let opt =
+                    |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "null".into());
+                let _ = write!(
+                    o,
+                    ",\"limits\":{{\"cpu\":{},\"as\":{},\"nproc\":{},\"nofile\":{},\"fsize\":{},\"output\":{}}}",
+                    opt(l.cpu),
+                    opt(l.address_space),
+                    opt(l.nproc),
+                    opt(l.nofile),
+                    opt(l.fsize),
+                    l.output
+                );
             }
+            let _ = write!(o, ",\"memfd_noexec\":{}", s.memfd_noexec);
             o.push_str(",\"missing\":");
             json_array(&mut o, &s.missing);
             o.push('}');

@@ -74,10 +74,23 @@ impl Error {
 
     /// The one line SPEC prescribes: `execward: CLASS: MESSAGE` (for
     /// invalid arguments the message itself starts with
-    /// `invalid argument N (NAME):`). Multi-line messages (every policy
-    /// diagnostic) are kept on their own lines after the first.
+    /// `invalid argument N (NAME):`). Always one line: of a policy with
+    /// several errors, the first is shown and the rest counted.
     pub fn render(&self) -> String {
-        let msg = self.to_string();
+        let full = self.to_string();
+        // One line, always: a policy with several errors shows the first
+        // and says how many more `execward check` would list.
+        let mut lines = full.lines();
+        let first = lines.next().unwrap_or("");
+        let more = lines.count();
+        let msg = if more == 0 {
+            first.to_string()
+        } else {
+            format!(
+                "{first} (and {more} more error{}; run `execward check`)",
+                if more == 1 { "" } else { "s" }
+            )
+        };
         match self.class() {
             ErrorClass::InvalidArgument => format!("execward: {msg}"),
             ErrorClass::Denied => format!("execward: denied: {msg}"),

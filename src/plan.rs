@@ -66,6 +66,10 @@ pub enum PlanError {
     /// The `run-as` user or group does not exist or cannot be used.
     #[error("run-as: {0}")]
     RunAs(String),
+    /// `run-as` names another user and this process is not root (an
+    /// unprivileged caller goes through `execward-helper`).
+    #[error("run-as {0}: switching users needs root; an unprivileged caller runs this action through execward-helper")]
+    NeedsPrivilege(String),
     /// The sandbox cannot be prepared.
     #[error(transparent)]
     Sandbox(#[from] SandboxError),
@@ -94,6 +98,7 @@ impl PlanError {
         match self {
             PlanError::Sandbox(_) => ErrorClass::Sandbox,
             PlanError::RunAs(_) => ErrorClass::Policy,
+            PlanError::NeedsPrivilege(_) => ErrorClass::Denied,
             PlanError::NotFound(_) | PlanError::NotExecutable { .. } => ErrorClass::Exec,
             _ => ErrorClass::Exec,
         }
@@ -288,10 +293,7 @@ impl Plan {
             Some((user, group)) => {
                 let id = resolve_identity(user, group.as_deref())?;
                 if euid != 0 && (id.uid != euid || id.gid != rgid) {
-                    return Err(PlanError::RunAs(format!(
-                        "switching to user {:?} needs root",
-                        id.user
-                    )));
+                    return Err(PlanError::NeedsPrivilege(id.user.clone()));
                 }
                 Some(id)
             }

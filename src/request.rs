@@ -128,7 +128,7 @@ pub fn execute(
     record.decision = Decision::Allowed;
     record.argv = Some(plan.argv());
     record.sandbox = Some(plan.sandbox_report().clone());
-    record.limits = Some(plan.limits().to_string());
+    record.limits = Some(*plan.limits());
     let result = plan.run();
     match &result {
         Ok(out) => {

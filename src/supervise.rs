@@ -201,6 +201,10 @@ impl Plan {
     /// Starts the child. The returned [`Child`] must be waited for
     /// ([`Child::wait`]); dropping it kills the process tree.
     ///
+    /// The child dies with the thread that called `spawn` (the kernel's
+    /// parent-death signal is per thread): spawn from a thread that lives
+    /// as long as the action.
+    ///
     /// # Errors
     /// [`RunError`] when pipes, the cgroup or the child cannot be created,
     /// or a step of the child's set-up or `execve` fails.
@@ -539,6 +543,13 @@ pub(crate) enum ReadResult {
     WouldBlock,
 }
 
+/// `t + d`, saturating at a year from `t` (a `Duration::MAX` timeout must
+/// not overflow).
+fn later(t: Instant, d: Duration) -> Instant {
+    t.checked_add(d)
+        .unwrap_or_else(|| t + Duration::from_secs(365 * 86_400))
+}
+
 /// The supervision state shared by the blocking and async waits: timers,
 /// the output count, and when the child exited.
 #[derive(Debug)]
@@ -554,7 +565,7 @@ pub(crate) struct WaitState {
 impl WaitState {
     pub(crate) fn new(child: &Child) -> WaitState {
         WaitState {
-            deadline: child.start + child.timeout,
+            deadline: later(child.start, child.timeout),
             kill_at: None,
             timed_out: false,
             exited_at: None,
@@ -600,7 +611,7 @@ impl WaitState {
             None if now >= self.deadline => {
                 self.timed_out = true;
                 child.signal_tree(Signal::SIGTERM);
-                self.kill_at = Some(now + child.grace);
+                self.kill_at = Some(later(now, child.grace));
             }
             Some(k) if now >= k => {
                 child.signal_tree(Signal::SIGKILL);

@@ -24,7 +24,10 @@ fn fail(err: &Error) -> ExitCode {
 }
 
 fn usage(msg: impl Into<String>) -> ExitCode {
-    fail(&Error::Usage(format!("{}\n{USAGE}", msg.into())))
+    fail(&Error::Usage(format!(
+        "{} (run `execward --help`)",
+        msg.into()
+    )))
 }
 
 /// `--policy`, `--audit` and the words from ACTION on.
@@ -267,7 +270,7 @@ fn main() -> ExitCode {
             }
             let mut support = execward::sandbox::probe::probe();
             support.containment = Some(execward::sandbox::containment::describe());
-            print!("{support}");
+            println!("{support}");
             ExitCode::SUCCESS
         }
         b"-h" | b"--help" | b"help" => {

@@ -16,7 +16,10 @@ use crate::sandbox::{Limits, NetAccess, SandboxMode, SeccompSpec};
 use crate::template::{Arity, Piece, Template};
 use crate::value::ValueType;
 
-pub use parse::{MAX_ACTIONS, MAX_LINE_LEN, MAX_POLICY_SIZE, MAX_TYPES};
+pub use parse::{
+    MAX_ACTIONS, MAX_DIAGNOSTICS, MAX_LINE_LEN, MAX_LIST_ITEMS, MAX_POLICY_SIZE,
+    MAX_RESOLVED_TYPES_SIZE, MAX_TYPES,
+};
 
 /// A parsed, valid policy.
 #[derive(Debug, Clone, PartialEq)]

@@ -14,6 +14,7 @@ pub mod landlock;
 pub mod limits;
 pub mod probe;
 pub mod seccomp;
+pub mod syscalls;
 
 use std::collections::BTreeSet;
 use std::fmt;

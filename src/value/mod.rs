@@ -97,7 +97,9 @@ pub fn builtin_names() -> &'static [&'static str] {
 /// given at their default value (`uint min=0`) are the same as omitted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValueType {
-    kind: TypeKind,
+    // Shared: a policy may name one large type (an enum of a thousand
+    // words) from many placeholders; each holds a pointer, not a copy.
+    kind: std::sync::Arc<TypeKind>,
 }
 
 /// The built-in kinds and their parameters (defaults filled in).
@@ -256,7 +258,9 @@ impl ValueType {
             "cidr" => TypeKind::Cidr,
             _ => return None,
         };
-        Some(ValueType { kind })
+        Some(ValueType {
+            kind: std::sync::Arc::new(kind),
+        })
     }
 
     /// Parses a type definition's right-hand side: `words[0]` is the base
@@ -306,7 +310,7 @@ impl ValueType {
             other => match ValueType::builtin(other) {
                 Some(t) => {
                     Params::new(words, &[])?;
-                    t.kind
+                    (*t.kind).clone()
                 }
                 None => {
                     let printable =
@@ -324,7 +328,9 @@ impl ValueType {
                 }
             },
         };
-        Ok(ValueType { kind })
+        Ok(ValueType {
+            kind: std::sync::Arc::new(kind),
+        })
     }
 
     /// Validates `raw` and returns what the child receives.
@@ -339,7 +345,7 @@ impl ValueType {
         }
         let text = universal::check_text(raw, self.is_secret())?;
         if text.is_empty() {
-            return match self.kind {
+            return match *self.kind {
                 TypeKind::String { empty: true, .. } => Ok(Validated {
                     value: String::new(),
                     path: None,
@@ -347,7 +353,7 @@ impl ValueType {
                 _ => Err(reject("is empty")),
             };
         }
-        let canonical = match &self.kind {
+        let canonical = match &*self.kind {
             TypeKind::String { charset, .. } => {
                 text::validate_string(text, charset.as_ref()).map(|()| None)?
             }
@@ -391,7 +397,7 @@ impl ValueType {
     /// anything else).
     #[must_use]
     pub fn max_len(&self) -> usize {
-        match &self.kind {
+        match &*self.kind {
             TypeKind::String { max, .. } | TypeKind::Email { max } => *max,
             TypeKind::Ident => 63,
             TypeKind::Uuid => 36,
@@ -421,19 +427,19 @@ impl ValueType {
     /// True for `secret`: allowed only in `stdin`, never shown.
     #[must_use]
     pub fn is_secret(&self) -> bool {
-        matches!(self.kind, TypeKind::Secret)
+        matches!(*self.kind, TypeKind::Secret)
     }
 
     /// True for `path`: may be used in `fs` rules.
     #[must_use]
     pub fn is_path(&self) -> bool {
-        matches!(self.kind, TypeKind::Path { .. })
+        matches!(*self.kind, TypeKind::Path { .. })
     }
 
     /// The built-in base name (`"uint"`, `"path"`, ...).
     #[must_use]
     pub fn base_name(&self) -> &'static str {
-        match &self.kind {
+        match &*self.kind {
             TypeKind::String { .. } => "string",
             TypeKind::Secret => "secret",
             TypeKind::Ident => "ident",
@@ -462,7 +468,7 @@ impl ValueType {
         let mut words = vec![self.base_name().to_string()];
         let exists =
             |e: &Option<bool>| e.map(|e| format!("exists={}", if e { "yes" } else { "no" }));
-        match &self.kind {
+        match &*self.kind {
             TypeKind::String {
                 max,
                 charset,

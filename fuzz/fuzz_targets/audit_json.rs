@@ -1,14 +1,16 @@
 //! Audit records: one JSON object per line, whatever the values hold.
 //!
 //! Input: structured (`arbitrary`): the action, arguments, reason, argv,
-//! caller name, an exit error message, limits text and the time.
+//! caller name, an exit error message, seccomp profile, limits and the
+//! time.
 //!
 //! Properties of `Record::to_json()`:
 //! - one line: no `\n`, `\r`, other control character, U+2028 or U+2029;
 //! - it parses as JSON, and the text holds exactly one value: an object
 //!   whose top-level keys are all distinct (no forged duplicate key);
 //! - `action`, `args`, `reason`, `argv`, `decision`, `caller.name`,
-//!   `exit.error`, `duration_ms` and `limits` hold exactly the values given;
+//!   `exit.error`, `duration_ms`, `sandbox.seccomp`, `sandbox.containment`,
+//!   `sandbox.missing` and `sandbox.limits` hold exactly the values given;
 //! - `time` is RFC 3339 UTC with milliseconds and denotes the time given
 //!   (checked with an independent days-from-civil computation);
 //! - `json_str` alone gives a JSON string equal to its input.
@@ -18,7 +20,7 @@ use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
 
 use execward::audit::{json_str, Decision, ExitRecord, Record};
-use execward::sandbox::SandboxReport;
+use execward::sandbox::{Limits, SandboxReport};
 use execward::Status;
 use execward_fuzz::is_control;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
@@ -36,7 +38,8 @@ struct Input {
     caller_uid: u32,
     caller_name: Option<String>,
     exit_error: Option<String>,
-    limits: Option<String>,
+    seccomp: Option<String>,
+    limits: Option<([Option<u64>; 5], u64)>,
     missing: Vec<String>,
     seconds: u64,
     millis: u16,
@@ -136,12 +139,19 @@ fuzz_target!(|input: Input| {
             landlock: input.allowed,
             landlock_net: true,
             landlock_scopes: false,
-            seccomp: input.limits.clone(),
+            seccomp: input.seccomp.clone(),
             containment: input.action.clone(),
             missing: input.missing.clone(),
             ..SandboxReport::default()
         }),
-        limits: input.limits.clone(),
+        limits: input.limits.map(|([cpu, address_space, nproc, nofile, fsize], output)| Limits {
+            cpu,
+            address_space,
+            nproc,
+            nofile,
+            fsize,
+            output,
+        }),
         truncated: input.allowed,
     };
     let line = record.to_json();
@@ -180,7 +190,18 @@ fuzz_target!(|input: Input| {
         assert_eq!(v["exit"]["error"].as_str(), Some(e.as_str()), "{line}");
     }
     assert_eq!(v["duration_ms"].as_u64(), input.duration_ms.map(u64::from), "{line}");
-    assert_eq!(v["sandbox"]["limits"].as_str(), input.limits.as_deref(), "{line}");
+    assert_eq!(v["sandbox"]["seccomp"].as_str(), input.seccomp.as_deref(), "{line}");
+    match input.limits {
+        Some((values, output)) => {
+            let l = &v["sandbox"]["limits"];
+            for (key, want) in ["cpu", "as", "nproc", "nofile", "fsize"].iter().zip(values) {
+                assert_eq!(l[key].as_u64(), want, "limits.{key}: {line}");
+                assert!(l[key].is_u64() || l[key].is_null(), "limits.{key}: {line}");
+            }
+            assert_eq!(l["output"].as_u64(), Some(output), "{line}");
+        }
+        None => assert!(v["sandbox"].get("limits").is_none(), "{line}"),
+    }
     assert_eq!(v["sandbox"]["containment"].as_str(), Some(input.action.as_str()), "{line}");
     assert_eq!(strings(&v["sandbox"]["missing"]), input.missing, "{line}");
     check_time(v["time"].as_str().expect("time"), seconds, millis);

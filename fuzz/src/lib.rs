@@ -3,7 +3,7 @@
 //! Everything here is test scaffolding: a fixed table of type definitions
 //! covering every built-in type, a small directory tree for the `path`
 //! type (with symlinks that point outside it), independent checks of the
-//! universal value rules, and a line-insensitive view of a policy.
+//! universal value rules.
 
 use std::fs;
 use std::io::ErrorKind;
@@ -11,7 +11,6 @@ use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use execward::policy::Policy;
 use execward::value::ValueType;
 
 /// The directory every `path` type of the fuzz targets lives beneath.
@@ -152,19 +151,6 @@ pub fn assert_universal(what: &str, value: &str) {
 /// Splits `data` at every `sep` byte.
 pub fn segments(data: &[u8], sep: u8) -> Vec<&[u8]> {
     data.split(|&b| b == sep).collect()
-}
-
-/// A copy of `p` with every line number zeroed, so that two parses of
-/// differently laid out text compare equal when they mean the same.
-pub fn without_lines(p: &Policy) -> Policy {
-    let mut p = p.clone();
-    for t in &mut p.types {
-        t.line = 0;
-    }
-    for a in &mut p.actions {
-        a.line = 0;
-    }
-    p
 }
 
 /// Checks that a message meant for one terminal line has no control

@@ -317,6 +317,11 @@ pub fn describe() -> String {
     } else {
         "process group only (no namespaces)"
     };
+    if !privileged() {
+        // Only root children need the cgroup (root ignores RLIMIT_NPROC),
+        // and only root can make one.
+        return format!("{ns}; RLIMIT_NPROC bounds processes (no root children here)");
+    }
     match pids_hierarchy() {
         Some(h) => format!(
             "{ns}; pids cgroup {} at {}",

@@ -62,6 +62,13 @@ fn main() {
         .plan()
         .expect("plan")
         .strip_confinement_for_benchmark();
+    // A non-root child needs no pids cgroup and keeps no capabilities.
+    let as_nobody = nix::unistd::geteuid().is_root().then(|| {
+        execward::Command::new(TRUE)
+            .run_as("nobody", None)
+            .plan()
+            .expect("plan")
+    });
     println!("spawn + wait of {TRUE}, median of {n} runs; ratio against std::process::Command in this run");
     println!("sandbox: {:?}", sandboxed.sandbox_report());
     for (label, mib) in [
@@ -90,6 +97,13 @@ fn main() {
             measure(n, || assert!(sandboxed.run().unwrap().status.success())),
             base,
         );
+        if let Some(p) = &as_nobody {
+            row(
+                "execward, plan reused, full sandbox, run-as nobody (no cgroup)",
+                measure(n, || assert!(p.run().unwrap().status.success())),
+                base,
+            );
+        }
         row(
             "execward, build plan + run (full sandbox)",
             measure(n / 2, || {

@@ -30,10 +30,14 @@ pub struct ValueError {
 
 impl fmt::Display for ValueError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "invalid argument {}", self.index)?;
-        if let Some(name) = &self.name {
-            write!(f, " ({name})")?;
-        }
+        // An argument beyond the placeholders has no name: SPEC's form is
+        // kept with `(extra)`.
+        write!(
+            f,
+            "invalid argument {} ({})",
+            self.index,
+            self.name.as_deref().unwrap_or("extra")
+        )?;
         f.write_str(":")?;
         if let Some(shown) = &self.shown {
             write!(f, " {shown}")?;
@@ -45,25 +49,45 @@ impl fmt::Display for ValueError {
 /// The longest prefix of a value shown in an error message.
 const SHOW_MAX: usize = 80;
 
-/// Shows a caller value safely on one line: quoted, every control or
-/// non-UTF-8 byte escaped, shortened past 80 characters.
+/// Shows a caller value safely on one line: quoted, every control,
+/// invisible or text-direction character and every non-UTF-8 byte escaped
+/// (`\u{..}`, `\x..`), shortened past 80 characters.
 pub fn show_value(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(raw);
+    show(raw, Some(SHOW_MAX))
+}
+
+/// Like [`show_value`] but never shortened (`explain` prints the exact
+/// argv).
+pub fn show_value_full(raw: &[u8]) -> String {
+    show(raw, None)
+}
+
+fn show(raw: &[u8], max: Option<usize>) -> String {
     let mut out = String::from("\"");
-    for (count, c) in text.chars().enumerate() {
-        if count == SHOW_MAX {
-            out.push_str("\"...");
-            return out;
-        }
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control()
-                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}') =>
-            {
-                out.push_str(&c.escape_unicode().to_string())
+    let mut count = 0;
+    for chunk in raw.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if Some(count) == max {
+                out.push_str("\"...");
+                return out;
             }
-            c => out.push(c),
+            count += 1;
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                c if c.is_control() || crate::value::is_invisible(c) => {
+                    out.push_str(&c.escape_unicode().to_string())
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            if Some(count) == max {
+                out.push_str("\"...");
+                return out;
+            }
+            count += 1;
+            out.push_str(&format!("\\x{b:02x}"));
         }
     }
     out.push('"');
@@ -259,8 +283,15 @@ impl Action {
 
 impl Bound<'_> {
     /// The [`Command`] that runs this request with every option of the
-    /// action.
+    /// action. An action without a `stdin` line reads `/dev/null`; see
+    /// [`Bound::command_with_default_stdin`].
     pub fn command(&self) -> Command {
+        self.command_with_default_stdin(Stdin::Null)
+    }
+
+    /// Like [`Bound::command`], with `unset` as the child's stdin when the
+    /// action has no `stdin` line (`execward run` passes its own stdin).
+    pub fn command_with_default_stdin(&self, unset: Stdin) -> Command {
         let a = self.action;
         let mut c = Command::new(&self.argv[0]);
         c.args(&self.argv[1..]);
@@ -270,6 +301,7 @@ impl Bound<'_> {
         c.current_dir(&a.cwd);
         c.stdin(match (&a.stdin, &self.stdin) {
             (StdinSpec::Inherit, _) => Stdin::Inherit,
+            (StdinSpec::Unset, _) => unset,
             (_, Some(bytes)) => Stdin::Secret(bytes.clone()),
             _ => Stdin::Null,
         });

@@ -85,8 +85,29 @@ pub struct Command {
     pub(crate) grace: Duration,
     pub(crate) limits: Limits,
     pub(crate) sandbox: SandboxSpec,
-    pub(crate) run_as: Option<(String, Option<String>)>,
+    pub(crate) run_as: Option<RunAs>,
     pub(crate) umask: u32,
+}
+
+/// A user identity given by numbers: the uid, gid and supplementary groups
+/// a child runs with (see [`Command::run_as_ids`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Credentials {
+    /// The user id.
+    pub uid: u32,
+    /// The group id.
+    pub gid: u32,
+    /// The supplementary groups, exactly these (may be empty).
+    pub groups: Vec<u32>,
+}
+
+/// Whom the child runs as, when not as this process's own user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RunAs {
+    /// A user (and group) by name, with the user's supplementary groups.
+    Named { user: String, group: Option<String> },
+    /// Exactly these ids and groups.
+    Ids(Credentials),
 }
 
 impl Command {
@@ -250,7 +271,20 @@ impl Command {
     /// Runs the child as `user` (and `group`, default the user's primary
     /// group) with that user's supplementary groups. Needs root.
     pub fn run_as(&mut self, user: &str, group: Option<&str>) -> &mut Command {
-        self.run_as = Some((user.to_string(), group.map(str::to_string)));
+        self.run_as = Some(RunAs::Named {
+            user: user.to_string(),
+            group: group.map(str::to_string),
+        });
+        self
+    }
+
+    /// Runs the child with exactly these ids and supplementary groups,
+    /// given by number (no name lookup): how `execward-helper` runs an
+    /// action without `run-as` as its caller. Replaces [`Command::run_as`].
+    /// Needs root unless they are this process's own. `(uid_t)-1` is
+    /// refused when the plan is built: to `setresuid` it means "unchanged".
+    pub fn run_as_ids(&mut self, ids: Credentials) -> &mut Command {
+        self.run_as = Some(RunAs::Ids(ids));
         self
     }
 

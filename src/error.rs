@@ -74,24 +74,51 @@ impl Error {
 
     /// The one line SPEC prescribes: `execward: CLASS: MESSAGE` (for
     /// invalid arguments the message itself starts with
-    /// `invalid argument N (NAME):`). Always one line: of a policy with
-    /// several errors, the first is shown and the rest counted.
+    /// `invalid argument N (NAME):`). An invalid policy shows its first
+    /// diagnostic and how many more there are (`execward check` lists
+    /// them all); any control character left in the message (a path
+    /// given on the command line may hold a newline) is escaped, so the
+    /// message is always exactly one line.
     pub fn render(&self) -> String {
-        let full = self.to_string();
-        // One line, always: a policy with several errors shows the first
-        // and says how many more `execward check` would list.
-        let mut lines = full.lines();
-        let first = lines.next().unwrap_or("");
-        let more = lines.count();
-        let msg = if more == 0 {
-            first.to_string()
-        } else {
-            format!(
-                "{first} (and {more} more error{}; run `execward check`)",
-                if more == 1 { "" } else { "s" }
-            )
+        let msg = match self {
+            Error::Policy(PolicyError::Invalid { file, diagnostics }) => {
+                let first = diagnostics
+                    .first()
+                    .map(|d| d.render(file))
+                    .unwrap_or_else(|| format!("{file}: invalid"));
+                match diagnostics.len() {
+                    0 | 1 => first,
+                    n => format!(
+                        "{first} (and {} more error{}; `execward check {file}` lists them all)",
+                        n - 1,
+                        if n == 2 { "" } else { "s" }
+                    ),
+                }
+            }
+            _ => self.to_string(),
         };
-        match self.class() {
+        self.class().line(&msg)
+    }
+}
+
+impl ErrorClass {
+    /// `execward: CLASS: MESSAGE` for this class (for invalid arguments the
+    /// message itself starts with `invalid argument N (NAME):`), with every
+    /// control character in `msg` escaped, so it is exactly one line. The
+    /// one place SPEC's message format is written; `execward-helper`'s own
+    /// refusals use it too.
+    pub fn line(self, msg: &str) -> String {
+        let msg: String = msg
+            .chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
+        match self {
             ErrorClass::InvalidArgument => format!("execward: {msg}"),
             ErrorClass::Denied => format!("execward: denied: {msg}"),
             ErrorClass::Policy => format!("execward: policy: {msg}"),

@@ -50,6 +50,7 @@
 //! | `tokio` | the async front end (feature `tokio`) |
 //! | [`audit`] | audit records and sinks |
 //! | [`request`] | one request end to end, as both binaries run it |
+//! | [`helper`] | `execward-helper`: the setuid entry hardening, the trusted policy read, the caller and its `allow` rules |
 //! | [`error`] | the top-level error and SPEC's exit codes and message classes |
 //!
 //! Every `unsafe` block lives in one private module (`sys`), which holds
@@ -61,6 +62,7 @@ pub mod audit;
 pub mod bind;
 pub mod command;
 pub mod error;
+pub mod helper;
 pub mod lex;
 pub mod plan;
 pub mod policy;
@@ -74,7 +76,7 @@ pub mod tokio;
 pub mod value;
 
 pub use bind::{Bound, ValueError};
-pub use command::{Command, Output, Stdin};
+pub use command::{Command, Credentials, Output, Stdin};
 pub use error::{Error, ErrorClass};
 pub use plan::{Plan, PlanError};
 pub use policy::{Action, Policy, PolicyError};

@@ -17,7 +17,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::command::{Command, Output, Stdin};
+use crate::command::{Command, Credentials, Output, RunAs, Stdin};
 use crate::error::ErrorClass;
 use crate::sandbox::containment::{self, PidsHierarchy};
 use crate::sandbox::limits::{RlimitSetting, MAX_RLIMITS};
@@ -249,6 +249,45 @@ fn resolve_identity(user: &str, group: Option<&str>) -> Result<Identity, PlanErr
     })
 }
 
+/// The most supplementary groups Linux accepts (`NGROUPS_MAX`).
+const MAX_GROUPS: usize = 65_536;
+
+/// An [`Identity`] from numbers ([`Command::run_as_ids`]); names are looked
+/// up only to show them (`explain`), and a missing name shows the number.
+fn identity_from_ids(ids: &Credentials) -> Result<Identity, PlanError> {
+    use nix::unistd::{Gid, Group, Uid, User};
+    // (uid_t)-1 tells setresuid/setresgid "leave unchanged": the child
+    // would keep root (CVE-2019-14287).
+    if ids.uid == u32::MAX || ids.gid == u32::MAX || ids.groups.contains(&u32::MAX) {
+        return Err(PlanError::RunAs(
+            "id 4294967295 ((uid_t)-1) cannot be used: it means \"unchanged\"".into(),
+        ));
+    }
+    if ids.groups.len() > MAX_GROUPS {
+        return Err(PlanError::RunAs(format!(
+            "{} supplementary groups; at most {MAX_GROUPS}",
+            ids.groups.len()
+        )));
+    }
+    let user = User::from_uid(Uid::from_raw(ids.uid))
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_else(|| ids.uid.to_string());
+    let group = Group::from_gid(Gid::from_raw(ids.gid))
+        .ok()
+        .flatten()
+        .map(|g| g.name)
+        .unwrap_or_else(|| ids.gid.to_string());
+    Ok(Identity {
+        user,
+        uid: ids.uid,
+        group,
+        gid: ids.gid,
+        groups: ids.groups.clone(),
+    })
+}
+
 impl Plan {
     /// Builds the plan for `cmd`. See [`Command::plan`].
     ///
@@ -290,8 +329,11 @@ impl Plan {
         let (ruid, euid, rgid, _) = crate::sys::ids();
         let identity = match &cmd.run_as {
             None => None,
-            Some((user, group)) => {
-                let id = resolve_identity(user, group.as_deref())?;
+            Some(run_as) => {
+                let id = match run_as {
+                    RunAs::Named { user, group } => resolve_identity(user, group.as_deref())?,
+                    RunAs::Ids(ids) => identity_from_ids(ids)?,
+                };
                 if euid != 0 && (id.uid != euid || id.gid != rgid) {
                     return Err(PlanError::NeedsPrivilege(id.user.clone()));
                 }
@@ -423,6 +465,7 @@ impl Plan {
         self.seccomp = None;
         self.containment.ns = NsMode::None;
         self.containment.cgroup = None;
+        self.containment.memfd_noexec = false;
         self.report = SandboxReport {
             containment: "none (benchmark only)".into(),
             ..SandboxReport::default()
@@ -471,7 +514,7 @@ impl Plan {
     /// stdin, limits and sandbox. Secrets never appear.
     pub fn explain(&self) -> String {
         let mut s = String::new();
-        let q = |c: &CString| crate::bind::show_value(c.as_bytes());
+        let q = |c: &CString| crate::bind::show_value_full(c.as_bytes());
         s.push_str("argv:\n");
         for (i, a) in self.argv.iter().enumerate() {
             s.push_str(&format!("  [{i}] {}\n", q(a)));

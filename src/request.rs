@@ -9,23 +9,34 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::audit::{Decision, ExitRecord, Record, Sink};
-use crate::command::Output;
+use crate::command::{Credentials, Output, Stdin};
 use crate::error::Error;
 use crate::policy::{Action, Policy};
 use crate::supervise::Outcome;
 use crate::template::Arity;
 
-/// How the child's output reaches the caller.
-#[derive(Debug, Clone, Copy)]
+/// How a request runs: how the child's input and output connect to the
+/// caller, and whom an action without `run-as` runs as.
+#[derive(Debug, Clone)]
 pub struct RequestOptions {
     /// Where stdout and stderr go (the CLI forwards them).
     pub output: Output,
+    /// The child's stdin when the action has no `stdin` line (the CLI:
+    /// its own; the helper: `/dev/null`).
+    pub default_stdin: Stdin,
+    /// The identity of the child when the action has no `run-as` (SPEC:
+    /// "the caller"). `None` keeps this process's own user, which is the
+    /// caller for the CLI; `execward-helper` runs as root and passes the
+    /// caller's real uid, gid and supplementary groups here.
+    pub default_run_as: Option<Credentials>,
 }
 
 impl Default for RequestOptions {
     fn default() -> Self {
         RequestOptions {
             output: Output::Forward,
+            default_stdin: Stdin::Null,
+            default_run_as: None,
         }
     }
 }
@@ -119,8 +130,13 @@ pub fn execute(
         Ok(b) => b,
         Err(e) => return deny(sink, record, Error::Value(e)),
     };
-    let mut cmd = bound.command();
+    let mut cmd = bound.command_with_default_stdin(options.default_stdin.clone());
     cmd.stdout(options.output).stderr(options.output);
+    if action.run_as.is_none() {
+        if let Some(ids) = options.default_run_as {
+            cmd.run_as_ids(ids);
+        }
+    }
     let plan = match cmd.plan() {
         Ok(p) => p,
         Err(e) => return deny(sink, record, Error::Plan(e)),

@@ -201,9 +201,9 @@ impl Plan {
     /// Starts the child. The returned [`Child`] must be waited for
     /// ([`Child::wait`]); dropping it kills the process tree.
     ///
-    /// The child dies with the thread that called `spawn` (the kernel's
-    /// parent-death signal is per thread): spawn from a thread that lives
-    /// as long as the action.
+    /// Any thread may call it: children are created by one long-lived
+    /// spawner thread, so the kernel's (per-thread) parent-death signal
+    /// fires only when this process dies.
     ///
     /// # Errors
     /// [`RunError`] when pipes, the cgroup or the child cannot be created,

@@ -104,6 +104,16 @@ pub struct TemplateError {
     pub message: String,
 }
 
+/// A word as shown in a message: at most 40 characters, with `...` after a
+/// cut (a hostile 64 KiB word must not become a 64 KiB message).
+fn excerpt(s: &str) -> String {
+    const MAX: usize = 40;
+    match s.char_indices().nth(MAX) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 fn err(word: usize, message: impl Into<String>) -> TemplateError {
     TemplateError {
         word,
@@ -151,7 +161,7 @@ pub(crate) fn parse_pieces(
             };
             let inner = &rest[1..end];
             let (name, ty) = inner.split_once(':').ok_or_else(|| {
-                err(word, format!("placeholder `{{{inner}}}` needs a type: `{{{inner}:TYPE}}` (write `{{{{` for a literal brace)"))
+                err(word, { let inner = excerpt(inner); format!("placeholder `{{{inner}}}` needs a type: `{{{inner}:TYPE}}` (write `{{{{` for a literal brace)") })
             })?;
             let (ty, arity) = if let Some(t) = ty.strip_suffix("...") {
                 (t, Arity::Variadic)
@@ -161,12 +171,16 @@ pub(crate) fn parse_pieces(
                 (ty, Arity::One)
             };
             if !valid_name(name) {
-                return Err(err(word, format!("invalid placeholder name {name:?}: use letters, digits, `_` and `-`, starting with a letter or `_`")));
+                return Err(err(word, format!("invalid placeholder name {:?}: use letters, digits, `_` and `-`, starting with a letter or `_`", excerpt(name))));
             }
             if !valid_name(ty) {
                 return Err(err(
                     word,
-                    format!("invalid type name {ty:?} in placeholder `{name}`"),
+                    format!(
+                        "invalid type name {:?} in placeholder `{}`",
+                        excerpt(ty),
+                        excerpt(name)
+                    ),
                 ));
             }
             if holes.iter().any(|h| h.name == name) {
@@ -206,14 +220,14 @@ pub(crate) fn check_no_shell(w: &lex::Word, index: usize) -> Result<(), Template
             index,
             format!(
                 "`{}` looks like shell substitution; {NO_SUBST_HINT}",
-                w.text
+                excerpt(&w.text)
             ),
         ));
     }
     if w.unquoted_operator {
         return Err(err(
             index,
-            format!("`{}` is shell syntax; {NO_SHELL_HINT}", w.text),
+            format!("`{}` is shell syntax; {NO_SHELL_HINT}", excerpt(&w.text)),
         ));
     }
     Ok(())
@@ -251,7 +265,10 @@ impl Template {
         if !program.starts_with('/') {
             return Err(err(
                 0,
-                format!("program {program:?} must be an absolute path: nothing searches PATH"),
+                format!(
+                    "program {:?} must be an absolute path: nothing searches PATH",
+                    excerpt(&program)
+                ),
             ));
         }
         if program.contains(['{', '}']) {

@@ -11,12 +11,6 @@
 //! `tokio::time::timeout` fires) kills the action's whole process tree and
 //! reaps it: nothing an action starts outlives it.
 //!
-//! **Spawn from a long-lived thread.** The child is armed with
-//! `PR_SET_PDEATHSIG`, which the kernel ties to the *thread* that created
-//! it: `output_async` creates it on the calling runtime worker, which lives
-//! as long as the runtime. Do not spawn from a `spawn_blocking` thread and
-//! wait elsewhere: when that pool thread retires, the action is killed.
-//!
 //! ```no_run
 //! # async fn demo() -> Result<(), execward::Error> {
 //! let out = execward::Command::new("/usr/bin/printf").arg("hi").output_async().await?;

@@ -108,7 +108,7 @@ fn defaults() {
     expected.line = 1;
     assert_eq!(a, expected);
     assert_eq!(a.timeout, Duration::from_secs(60));
-    assert_eq!(a.stdin, StdinSpec::Null);
+    assert_eq!(a.stdin, StdinSpec::Unset);
     assert_eq!(a.cwd, PathBuf::from("/"));
     assert_eq!(a.fs.read, None);
     assert_eq!(a.net, NetAccess::none());
@@ -645,7 +645,11 @@ fn ten_megabytes_are_refused_at_once() {
     let ds = timed("10 MB", Duration::from_millis(500), || errors(&big));
     assert_eq!(ds.len(), 1);
     assert_eq!((ds[0].line, ds[0].col), (1, 1));
-    assert!(ds[0].message.contains("at most 1048576 bytes"), "{}", ds[0]);
+    assert!(
+        ds[0].message.contains("longer than 1048576 bytes"),
+        "{}",
+        ds[0]
+    );
     // Exactly the limit is fine (all comment).
     let mut max = vec![b'\n'; MAX_POLICY_SIZE];
     max[0] = b'#';

@@ -74,7 +74,7 @@ fn check_action(a: &Action) {
                 }
             }
         }
-        StdinSpec::Null | StdinSpec::Inherit => {
+        StdinSpec::Unset | StdinSpec::Null | StdinSpec::Inherit => {
             assert!(a.params.iter().all(|p| !p.in_stdin), "{}: in_stdin without stdin", a.name)
         }
     }

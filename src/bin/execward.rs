@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use execward::audit::Sink;
 use execward::policy::{AuditTarget, Policy};
 use execward::request::{self, RequestOptions};
-use execward::{Error, Output};
+use execward::{Error, Output, Stdin};
 
 const USAGE: &str = "usage:
   execward check POLICY
@@ -23,9 +23,11 @@ fn fail(err: &Error) -> ExitCode {
     ExitCode::from(err.exit_code() as u8)
 }
 
+/// A usage error: one line, as SPEC wants every own error (the synopsis
+/// is what `execward --help` prints).
 fn usage(msg: impl Into<String>) -> ExitCode {
     fail(&Error::Usage(format!(
-        "{} (run `execward --help`)",
+        "{} (`execward --help` shows the usage)",
         msg.into()
     )))
 }
@@ -170,6 +172,8 @@ fn cmd_run(args: &[OsString]) -> ExitCode {
         None,
         RequestOptions {
             output: Output::Forward,
+            default_stdin: Stdin::Inherit,
+            ..RequestOptions::default()
         },
     ) {
         Ok(out) => {
@@ -206,7 +210,7 @@ fn cmd_explain(args: &[OsString]) -> ExitCode {
         Ok(b) => b,
         Err(e) => return fail(&Error::Value(e)),
     };
-    let plan = match bound.command().plan() {
+    let plan = match bound.command_with_default_stdin(Stdin::Inherit).plan() {
         Ok(p) => p,
         Err(e) => return fail(&Error::Plan(e)),
     };
@@ -238,10 +242,7 @@ fn cmd_list(args: &[OsString]) -> ExitCode {
         return usage("list takes no ACTION");
     }
     for a in &policy.actions {
-        println!("{}", a.usage());
-        for p in &a.params {
-            println!("    {}: {} = {}", p.name, p.type_name, p.ty);
-        }
+        print!("{}", a.list_entry());
     }
     ExitCode::SUCCESS
 }

@@ -5,7 +5,7 @@
 //! lines are dropped, types come first, then actions, each option on its
 //! own line in a fixed order, and options at their default value are left
 //! out. Words are quoted as briefly as the lexer allows (see
-//! [`quote`](self::quote)), so no printed line is longer than the line it
+//! [`quote`]), so no printed line is longer than the line it
 //! came from: a policy that was read within [`MAX_LINE_LEN`] prints within
 //! it too (type lines excepted, whose form is the value layer's).
 
@@ -195,7 +195,8 @@ fn write_action(f: &mut fmt::Formatter<'_>, a: &Action) -> fmt::Result {
 
 fn write_stdin(f: &mut fmt::Formatter<'_>, a: &Action) -> fmt::Result {
     match &a.stdin {
-        StdinSpec::Null => Ok(()),
+        StdinSpec::Unset => Ok(()),
+        StdinSpec::Null => option(f, "stdin none"),
         StdinSpec::Inherit => option(f, "stdin inherit"),
         StdinSpec::Template(pieces) => {
             let holes: Vec<Placeholder> = a

@@ -82,8 +82,13 @@ pub struct RunAs {
 /// What the child reads (`stdin none | inherit | TEMPLATE`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum StdinSpec {
-    /// `/dev/null` (the default).
+    /// No `stdin` line: `/dev/null` for the library and the helper; the
+    /// tool's own stdin for `execward run` (SPEC: "the child's
+    /// stdin/stdout/stderr are the tool's own unless the action says
+    /// `stdin ...`").
     #[default]
+    Unset,
+    /// `stdin none`: `/dev/null`.
     Null,
     /// The caller's standard input.
     Inherit,
@@ -177,7 +182,7 @@ impl Action {
             allow: Vec::new(),
             run_as: None,
             timeout: DEFAULT_TIMEOUT,
-            stdin: StdinSpec::Null,
+            stdin: StdinSpec::Unset,
             env: Vec::new(),
             cwd: PathBuf::from("/"),
             fs: FsRules::default(),
@@ -187,6 +192,18 @@ impl Action {
             sandbox: SandboxMode::Required,
             line: 0,
         }
+    }
+
+    /// What `execward list` and `execward-helper --list` print for this
+    /// action: the usage line, then one line per placeholder with its type
+    /// (`    svc: service = enum nginx postfix`). Ends with a newline.
+    pub fn list_entry(&self) -> String {
+        let mut s = self.usage();
+        s.push('\n');
+        for p in &self.params {
+            s.push_str(&format!("    {}: {} = {}\n", p.name, p.type_name, p.ty));
+        }
+        s
     }
 
     /// A one-line usage: `NAME {svc:service} {n:uint?}`.

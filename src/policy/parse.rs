@@ -228,8 +228,7 @@ pub(super) fn parse_bytes(src: &[u8]) -> Result<Policy, Vec<Diagnostic>> {
             line: 1,
             col: 1,
             message: format!(
-                "the policy is {} bytes long; at most {MAX_POLICY_SIZE} bytes (1 MiB) are accepted",
-                src.len()
+                "the policy is longer than {MAX_POLICY_SIZE} bytes (1 MiB), the most accepted"
             ),
         }]);
     }

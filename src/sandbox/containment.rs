@@ -151,7 +151,14 @@ pub struct ActionCgroup {
     version: CgroupVersion,
     procs: File,
     removed: bool,
+    /// The process that made it (a forked copy must not pool it).
+    owner: u32,
 }
+
+/// Empty action cgroups of this process, ready for reuse.
+static POOL: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+/// The most empty cgroups kept for reuse.
+const POOL_MAX: usize = 32;
 
 impl ActionCgroup {
     /// Makes a new cgroup with `pids.max = max_pids` and opens its
@@ -161,9 +168,20 @@ impl ActionCgroup {
     /// Any I/O error creating or configuring the cgroup.
     pub fn create(h: &PidsHierarchy, max_pids: u64) -> io::Result<ActionCgroup> {
         static SEQ: AtomicU64 = AtomicU64::new(0);
-        let n = SEQ.fetch_add(1, Ordering::Relaxed);
-        let dir = h.base.join(format!("run-{}-{n}", std::process::id()));
-        fs::DirBuilder::new().mode(0o755).create(&dir)?;
+        let reused = POOL
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .filter(|d| d.starts_with(&h.base));
+        let dir = match reused {
+            Some(d) => d,
+            None => {
+                let n = SEQ.fetch_add(1, Ordering::Relaxed);
+                let dir = h.base.join(format!("run-{}-{n}", std::process::id()));
+                fs::DirBuilder::new().mode(0o755).create(&dir)?;
+                dir
+            }
+        };
         let setup = || -> io::Result<File> {
             fs::write(dir.join("pids.max"), max_pids.to_string())?;
             OpenOptions::new()
@@ -177,6 +195,7 @@ impl ActionCgroup {
                 version: h.version,
                 procs,
                 removed: false,
+                owner: std::process::id(),
             }),
             Err(e) => {
                 let _ = fs::remove_dir(&dir);
@@ -238,6 +257,18 @@ impl ActionCgroup {
         if self.removed {
             return;
         }
+        self.removed = true;
+        self.kill_all();
+        // An empty cgroup is kept for the next action of this process
+        // (saves a mkdir and an rmdir per spawn); stale ones of dead
+        // processes are removed by `remove_stale`.
+        if self.pids().is_empty() {
+            let mut pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+            if pool.len() < POOL_MAX && std::process::id() == self.owner {
+                pool.push(self.dir.clone());
+                return;
+            }
+        }
         let deadline = Instant::now() + Duration::from_secs(2);
         loop {
             self.kill_all();
@@ -248,7 +279,6 @@ impl ActionCgroup {
                 Err(_) => break,
             }
         }
-        self.removed = true;
     }
 }
 
@@ -287,6 +317,11 @@ pub fn describe() -> String {
     } else {
         "process group only (no namespaces)"
     };
+    if !privileged() {
+        // Only root children need the cgroup (root ignores RLIMIT_NPROC),
+        // and only root can make one.
+        return format!("{ns}; RLIMIT_NPROC bounds processes (no root children here)");
+    }
     match pids_hierarchy() {
         Some(h) => format!(
             "{ns}; pids cgroup {} at {}",

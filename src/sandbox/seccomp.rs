@@ -70,6 +70,7 @@
 //! | `iopl`, `ioperm`, `uselib` (x86_64) | raw I/O port access; obsolete library loader |
 //! | `personality` unless `persona` (low 32 bits) is `0`, `PER_LINUX32` (8), `UNAME26` (0x20000), `PER_LINUX32\|UNAME26` or `0xffffffff` (query) | `ADDR_NO_RANDOMIZE` disables ASLR and `READ_IMPLIES_EXEC` makes data executable for the programs this one starts |
 //! | `ioctl` with `request` (low 32 bits) `TIOCSTI` or `TIOCLINUX` | terminal input injection into the caller's terminal (CVE-2017-5226, CVE-2023-28100). Only the low 32 bits are compared, as the kernel does: `TIOCSTI \| 1<<32` is refused too (CVE-2019-10063) |
+//! | `ioctl` with `request` `TIOCVHANGUP`, or `TIOCSCTTY` with argument 1 | with `stdin inherit`, a root child (`CAP_SYS_ADMIN`) holds the caller's terminal: `TIOCVHANGUP` hangs it up, which sends `SIGHUP` to the caller's session leader (the admin's shell dies); `TIOCSCTTY` with argument 1 steals it as the child's controlling terminal, and the caller's session loses it for good. Taking a terminal with argument 0 (what `script` or `expect` do on a pty of their own) stays allowed |
 //! | `mknod`, `mknodat` with a character or block device type | a root child must never create a raw disk or memory device node; Landlock refuses it as well (`MakeChar`/`MakeBlock` are never granted), this rule also holds where Landlock is missing |
 //! | `socket` outside the `net` policy | see below |
 //!
@@ -98,7 +99,9 @@
 //! `true`/`false`, `sleep`, ...); everything else fails with `EPERM`. It
 //! includes the file, memory, signal, time and process calls those tools
 //! need, `execve` (the filter is installed before the program is executed),
-//! `clone` only without namespace flags, `ioctl` except `TIOCSTI`/`TIOCLINUX`,
+//! `clone` only without namespace flags, `ioctl` except the terminal requests
+//! the `default` profile refuses (`TIOCSTI`, `TIOCLINUX`, `TIOCVHANGUP`,
+//! `TIOCSCTTY` with argument 1),
 //! `mknod(at)` only for FIFOs, sockets and regular files, `prlimit64` only to
 //! read limits, `personality` only with the values above, and `socket` as the
 //! `net` policy allows. Running a shell under `strict` is not a goal.
@@ -112,7 +115,8 @@
 //! replaces the argument checks of `clone`, `personality`, `mknod(at)` and
 //! `prlimit64`; `allow=clone3` also removes the `ENOSYS` answer). Two
 //! guards cannot be lifted and are refused with [`SandboxError::Seccomp`]:
-//! `ioctl` (the `TIOCSTI`/`TIOCLINUX` refusal is a fixed protection) and
+//! `ioctl` (the refusal of the terminal requests above is a fixed
+//! protection) and
 //! `socket` (governed by `net` alone). An unknown name is
 //! [`SandboxError::UnknownSyscall`]; see [`syscall_number`].
 
@@ -548,10 +552,24 @@ const STRICT_ALLOW_ARCH: &[&str] = &[];
 const NOT_LIFTABLE: &[(&str, &str)] = &[
     (
         "ioctl",
-        "the TIOCSTI/TIOCLINUX refusal cannot be lifted (ioctl is otherwise allowed)",
+        "the TIOCSTI/TIOCLINUX/TIOCVHANGUP/TIOCSCTTY refusal cannot be lifted (ioctl is otherwise allowed)",
     ),
     ("socket", "socket() is governed by the `net` option alone"),
 ];
+
+/// `ioctl` requests refused whatever their argument (compared as the low
+/// 32 bits, as the kernel does): terminal input injection and hang-up.
+const REFUSED_IOCTLS: &[u64] = &[
+    libc::TIOCSTI as u32 as u64,
+    libc::TIOCLINUX as u32 as u64,
+    libc::TIOCVHANGUP as u32 as u64,
+];
+
+/// `TIOCSCTTY`: refused with argument 1 (stealing a terminal that is
+/// another session's controlling terminal; the kernel compares the
+/// argument as an `int`).
+const TIOCSCTTY: u64 = libc::TIOCSCTTY as u32 as u64;
+const TIOCSCTTY_STEAL: u64 = 1;
 
 /// `CLONE_NEW*` flags refused on `clone`.
 const CLONE_NS_FLAGS: &[u64] = &[
@@ -755,13 +773,15 @@ fn default_rules(
             rules.insert(nr(name)?, v);
         }
     }
-    rules.insert(
-        libc::SYS_ioctl,
-        vec![
-            rule(vec![cond(1, Dword, Eq, libc::TIOCSTI as u32 as u64)?])?,
-            rule(vec![cond(1, Dword, Eq, libc::TIOCLINUX as u32 as u64)?])?,
-        ],
-    );
+    let mut ioctl = REFUSED_IOCTLS
+        .iter()
+        .map(|&req| rule(vec![cond(1, Dword, Eq, req)?]))
+        .collect::<Result<Vec<_>, _>>()?;
+    ioctl.push(rule(vec![
+        cond(1, Dword, Eq, TIOCSCTTY)?,
+        cond(2, Dword, Eq, TIOCSCTTY_STEAL)?,
+    ])?);
+    rules.insert(libc::SYS_ioctl, ioctl);
     if let Some(v) = socket_deny_rules(net)? {
         rules.insert(libc::SYS_socket, v);
     }
@@ -795,12 +815,21 @@ fn strict_rules(
         }
         rules.insert(nr(name)?, v);
     }
+    // Allowed: any other request, or TIOCSCTTY without the steal flag.
+    let mut others = REFUSED_IOCTLS
+        .iter()
+        .map(|&req| cond(1, Dword, Ne, req))
+        .collect::<Result<Vec<_>, _>>()?;
+    others.push(cond(1, Dword, Ne, TIOCSCTTY)?);
     rules.insert(
         libc::SYS_ioctl,
-        vec![rule(vec![
-            cond(1, Dword, Ne, libc::TIOCSTI as u32 as u64)?,
-            cond(1, Dword, Ne, libc::TIOCLINUX as u32 as u64)?,
-        ])?],
+        vec![
+            rule(others)?,
+            rule(vec![
+                cond(1, Dword, Eq, TIOCSCTTY)?,
+                cond(2, Dword, Ne, TIOCSCTTY_STEAL)?,
+            ])?,
+        ],
     );
     // prlimit64(pid, resource, new_limit, old_limit): reading only.
     rules.insert(

@@ -64,6 +64,8 @@ mod path;
 mod text;
 mod universal;
 
+pub(crate) use universal::is_invisible;
+
 pub use path::PathKind;
 pub use text::{
     Charset, Pattern, MAX_ENUM_WORDS, MAX_ENUM_WORD_LEN, MAX_PATTERN_LEN, REGEX_SIZE_LIMIT,

@@ -40,7 +40,7 @@ pub(super) fn is_control(c: char) -> bool {
 
 /// True for the invisible, separator and bidirectional formatting
 /// characters listed in the module documentation.
-pub(super) fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(
         c,
         '\u{ad}'

@@ -13,7 +13,11 @@
 //!   `sandbox.missing` and `sandbox.limits` hold exactly the values given;
 //! - `time` is RFC 3339 UTC with milliseconds and denotes the time given
 //!   (checked with an independent days-from-civil computation);
-//! - `json_str` alone gives a JSON string equal to its input.
+//! - `json_str` alone gives a JSON string equal to its input;
+//! - the other one-line output, `ErrorClass::line` (SPEC's
+//!   `execward: CLASS: MESSAGE` on stderr), is one line without control
+//!   characters for any message, starts with `execward: ` and keeps the
+//!   message's printable text.
 #![no_main]
 
 use std::fmt;
@@ -21,7 +25,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use execward::audit::{json_str, Decision, ExitRecord, Record};
 use execward::sandbox::{Limits, SandboxReport};
-use execward::Status;
+use execward::{ErrorClass, Status};
 use execward_fuzz::is_control;
 use libfuzzer_sys::arbitrary::{self, Arbitrary};
 use libfuzzer_sys::fuzz_target;
@@ -205,6 +209,23 @@ fuzz_target!(|input: Input| {
     assert_eq!(v["sandbox"]["containment"].as_str(), Some(input.action.as_str()), "{line}");
     assert_eq!(strings(&v["sandbox"]["missing"]), input.missing, "{line}");
     check_time(v["time"].as_str().expect("time"), seconds, millis);
+
+    for class in [
+        ErrorClass::Denied,
+        ErrorClass::InvalidArgument,
+        ErrorClass::Policy,
+        ErrorClass::Usage,
+        ErrorClass::Sandbox,
+        ErrorClass::Exec,
+    ] {
+        let msg = input.reason.as_deref().unwrap_or(&input.action);
+        let l = class.line(msg);
+        assert!(l.starts_with("execward: "), "{l:?}");
+        assert!(!l.chars().any(is_control), "{class:?}: control character in {l:?}");
+        if !msg.chars().any(is_control) {
+            assert!(l.ends_with(msg), "{class:?}: {msg:?} changed in {l:?}");
+        }
+    }
 
     let mut s = String::new();
     json_str(&mut s, &input.action);

@@ -361,15 +361,23 @@ impl Template {
         &self.placeholders
     }
 
-    /// True if placeholder `hole` stands alone as a word with no `--` word
-    /// before it, so a value starting with `-` must be refused there.
+    /// True if a value of placeholder `hole` starting with `-` must be
+    /// refused: no `--` word comes before its word, and no literal text
+    /// comes before it inside its word — it stands alone (`{x:t}`) or
+    /// starts the word (`{x:t}.conf`, where `-rf` would make `-rf.conf`).
+    /// Inside a word after literal text (`--owner={x:t}`) it is safe.
     pub fn dash_guarded(&self, hole: usize) -> bool {
         for w in &self.words {
             if w.literal().as_deref() == Some("--") {
                 return false;
             }
-            if w.standalone_hole() == Some(hole) {
-                return true;
+            for p in &w.pieces {
+                match p {
+                    Piece::Hole(h) if *h == hole => return true,
+                    Piece::Hole(_) => {}
+                    Piece::Lit(t) if t.is_empty() => {}
+                    Piece::Lit(_) => break,
+                }
             }
         }
         false

@@ -152,6 +152,13 @@ fn leading_dash_is_refused_unless_after_double_dash_or_inside_a_word() {
     assert!(action.bind(&["--checkpoint-action=exec=sh"]).is_ok());
     let action = string_action("/usr/bin/printf %s x{v:string}");
     assert!(action.bind(&["-oProxyCommand=sh"]).is_ok());
+    // A placeholder that starts its word would start the argv element:
+    // `{v}.conf` with `-rf` is `-rf.conf`.
+    let action = string_action("/usr/bin/printf %s {v:string}.conf");
+    assert!(action.bind(&["-rf"]).is_err());
+    assert!(action.bind(&["site"]).is_ok());
+    let action = string_action("/usr/bin/printf %s -- {v:string}.conf");
+    assert!(action.bind(&["-rf"]).is_ok());
 }
 
 #[test]

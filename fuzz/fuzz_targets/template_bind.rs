@@ -65,15 +65,21 @@ fn model(template: &Template, params: &[Param], args: &[&[u8]]) -> Result<Vec<St
     if args.len() > execward::bind::MAX_ARGS {
         return Err(execward::bind::MAX_ARGS + 1);
     }
-    // Which placeholders stand alone as a word with no `--` before them.
+    // Which placeholders start their word (no literal text before them in
+    // it) with no `--` word before them: a leading `-` would start the argv
+    // element there.
     let mut guarded = vec![false; params.len()];
     let mut seen_dashdash = false;
     for w in template.words() {
         if w.literal().as_deref() == Some("--") {
             seen_dashdash = true;
         }
-        if let Some(h) = w.standalone_hole() {
-            guarded[h] = !seen_dashdash;
+        for p in &w.pieces {
+            match p {
+                Piece::Hole(h) => guarded[*h] = !seen_dashdash,
+                Piece::Lit(t) if t.is_empty() => {}
+                Piece::Lit(_) => break,
+            }
         }
     }
     let mut values: Vec<Vec<String>> = Vec::new();

@@ -143,6 +143,23 @@ fn arm_parent_death(spec: &ChildSpec<'_>) -> Result<(), (Stage, i32)> {
     Ok(())
 }
 
+/// `setres[ug]id(id, id, id)`, then `getres[ug]id` must give exactly
+/// `(id, id, id)`.
+fn set_and_verify(set: i64, get: i64, id: u32) -> Result<(), (Stage, i32)> {
+    let id_arg = id as usize;
+    check(Stage::Ids, sys(set, [id_arg, id_arg, id_arg, 0, 0, 0]))?;
+    let (mut r, mut e, mut s) = (0u32, 0u32, 0u32);
+    let ptr = |v: &mut u32| v as *mut u32 as usize;
+    check(
+        Stage::Ids,
+        sys(get, [ptr(&mut r), ptr(&mut e), ptr(&mut s), 0, 0, 0]),
+    )?;
+    if (r, e, s) != (id, id, id) {
+        return Err((Stage::Ids, libc::EPERM));
+    }
+    Ok(())
+}
+
 fn run_child(spec: &ChildSpec<'_>) -> Result<Never, (Stage, i32)> {
     // 1. User namespace maps (unprivileged containment).
     if let Some(maps) = spec.userns_maps {
@@ -319,69 +336,8 @@ fn run_child(spec: &ChildSpec<'_>) -> Result<Never, (Stage, i32)> {
                 [ids.ngroups, ids.groups as usize, 0, 0, 0, 0],
             ),
         )?;
-        check(
-            Stage::Ids,
-            sys(
-                libc::SYS_setresgid,
-                [
-                    ids.gid as usize,
-                    ids.gid as usize,
-                    ids.gid as usize,
-                    0,
-                    0,
-                    0,
-                ],
-            ),
-        )?;
-        check(
-            Stage::Ids,
-            sys(
-                libc::SYS_setresuid,
-                [
-                    ids.uid as usize,
-                    ids.uid as usize,
-                    ids.uid as usize,
-                    0,
-                    0,
-                    0,
-                ],
-            ),
-        )?;
-        let (mut r, mut e, mut s) = (0u32, 0u32, 0u32);
-        check(
-            Stage::Ids,
-            sys(
-                libc::SYS_getresuid,
-                [
-                    &mut r as *mut u32 as usize,
-                    &mut e as *mut u32 as usize,
-                    &mut s as *mut u32 as usize,
-                    0,
-                    0,
-                    0,
-                ],
-            ),
-        )?;
-        if (r, e, s) != (ids.uid, ids.uid, ids.uid) {
-            return Err((Stage::Ids, libc::EPERM));
-        }
-        check(
-            Stage::Ids,
-            sys(
-                libc::SYS_getresgid,
-                [
-                    &mut r as *mut u32 as usize,
-                    &mut e as *mut u32 as usize,
-                    &mut s as *mut u32 as usize,
-                    0,
-                    0,
-                    0,
-                ],
-            ),
-        )?;
-        if (r, e, s) != (ids.gid, ids.gid, ids.gid) {
-            return Err((Stage::Ids, libc::EPERM));
-        }
+        set_and_verify(libc::SYS_setresgid, libc::SYS_getresgid, ids.gid)?;
+        set_and_verify(libc::SYS_setresuid, libc::SYS_getresuid, ids.uid)?;
         if ids.uid != 0 && sys(libc::SYS_setresuid, [0, 0, 0, 0, 0, 0]) >= 0 {
             // Regaining root must be impossible after the drop.
             return Err((Stage::Ids, libc::EPERM));

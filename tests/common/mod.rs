@@ -66,7 +66,7 @@ pub fn attack() -> Option<&'static Path> {
             return Ok(PathBuf::from(p));
         }
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/attack/attack.c");
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        let dir = scratch_root();
         let out = dir.join("attack");
         // Compile to a private name, then rename: another test binary may be
         // executing the previous `attack` (no ETXTBSY, no half-written file).
@@ -193,14 +193,31 @@ pub fn assert_worked_unsandboxed(o: &std::process::Output, what: &str) {
     );
 }
 
-/// A directory below `CARGO_TARGET_TMPDIR` (outside every default `fs`
+/// A directory below [`scratch_root`] (outside every default `fs`
 /// rule), removed with its contents when dropped.
 pub struct TempDir(PathBuf);
 
+/// Where the attack program and the test directories live: a directory
+/// every user can traverse (run-as `nobody` tests execute the program and
+/// write there), outside every default `fs` rule. Not below
+/// `CARGO_TARGET_TMPDIR`: the checkout may sit in a 0700 directory (as a
+/// `mktemp -d` clone does), which `nobody` cannot enter.
+pub fn scratch_root() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        env!("CARGO_TARGET_TMPDIR").hash(&mut h);
+        let d = std::env::temp_dir().join(format!("execward-attacks-{:016x}", h.finish()));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).unwrap();
+        d
+    })
+}
+
 impl TempDir {
     pub fn new(name: &str) -> TempDir {
-        let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("attacks-{}-{name}", std::process::id()));
+        let d = scratch_root().join(format!("attacks-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         TempDir(d)

@@ -326,7 +326,11 @@ impl Plan {
             _ => {}
         }
 
-        let (ruid, euid, rgid, _) = crate::sys::ids();
+        let (ruid, euid, rgid) = (
+            nix::unistd::getuid().as_raw(),
+            nix::unistd::geteuid().as_raw(),
+            nix::unistd::getgid().as_raw(),
+        );
         let identity = match &cmd.run_as {
             None => None,
             Some(run_as) => {
@@ -536,7 +540,7 @@ impl Plan {
                 ))
             }
             None => {
-                let (ruid, _, rgid, _) = crate::sys::ids();
+                let (ruid, rgid) = (nix::unistd::getuid(), nix::unistd::getgid());
                 s.push_str(&format!("run-as: the caller (uid {ruid}, gid {rgid})\n"))
             }
         }

@@ -20,7 +20,7 @@ use crate::error::ErrorClass;
 use crate::plan::Plan;
 use crate::sandbox::containment::ActionCgroup;
 use crate::sandbox::SandboxReport;
-use crate::sys::{self, ChildSpec, Ids, NsMode, SpawnFailure, Stage, UserNsMaps};
+use crate::sys::{self, ChildIds, ChildSpec, NsMode, SpawnFailure, Stage, UserNsMaps};
 
 /// How long output is still read after the child exited (its descendants
 /// are gone by then when the tree is contained).
@@ -80,18 +80,7 @@ impl RunError {
     /// SPEC's message class.
     pub fn class(&self) -> ErrorClass {
         match self {
-            RunError::Setup {
-                stage:
-                    SetupStage(
-                        Stage::Landlock
-                        | Stage::Seccomp
-                        | Stage::NoNewPrivs
-                        | Stage::Ids
-                        | Stage::UserNs
-                        | Stage::Cgroup,
-                    ),
-                ..
-            } => ErrorClass::Sandbox,
+            RunError::Setup { stage, .. } if stage.0.is_confinement() => ErrorClass::Sandbox,
             _ => ErrorClass::Exec,
         }
     }
@@ -272,27 +261,19 @@ impl Plan {
             .map(|a| a.as_ptr())
             .chain(std::iter::once(std::ptr::null()))
             .collect();
-        let groups: Vec<libc::gid_t> = self
-            .identity
-            .as_ref()
-            .map(|i| i.groups.clone())
-            .unwrap_or_default();
-        let ids = self.identity.as_ref().map(|i| Ids {
+        let ids = self.identity.as_ref().map(|i| ChildIds {
             uid: i.uid,
             gid: i.gid,
-            groups: groups.as_ptr(),
-            ngroups: groups.len(),
+            groups: &i.groups,
         });
         let userns_maps = (self.containment.ns == NsMode::UserPid).then_some(UserNsMaps {
-            uid_map: self.containment.uid_map.as_ptr(),
-            uid_map_len: self.containment.uid_map.len(),
-            gid_map: self.containment.gid_map.as_ptr(),
-            gid_map_len: self.containment.gid_map.len(),
+            uid_map: &self.containment.uid_map,
+            gid_map: &self.containment.gid_map,
         });
         let spec = ChildSpec {
             path: &self.program,
-            argv: argv.as_ptr(),
-            envp: envp.as_ptr(),
+            argv: &argv,
+            envp: &envp,
             cwd: &self.cwd,
             stdin: stdin_fd.as_raw_fd(),
             stdout: child_out[0].as_raw_fd(),

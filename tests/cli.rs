@@ -956,7 +956,7 @@ fn explain_runs_nothing() {
     // The run-as line for an action without run-as names the caller.
     let out = explain(&policy, "false", &[]);
     out.status(0);
-    let uid = unsafe { libc::getuid() };
+    let uid = nix::unistd::getuid().as_raw();
     assert!(
         out.stdout_str()
             .contains(&format!("\nrun-as: the caller (uid {uid}, ")),
@@ -1217,10 +1217,8 @@ fn as_nobody(program: &Path, args: &[&str]) -> Option<Command> {
 }
 
 fn nosuid(path: &Path) -> bool {
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::statvfs(c.as_ptr(), &mut st) };
-    r == 0 && st.f_flag & libc::ST_NOSUID != 0
+    nix::sys::statvfs::statvfs(path)
+        .is_ok_and(|st| st.flags().contains(nix::sys::statvfs::FsFlags::ST_NOSUID))
 }
 
 #[test]

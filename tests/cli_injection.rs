@@ -501,7 +501,7 @@ fn run_template(t: &Template, oracle: &dyn Fn(&[u8]) -> Option<String>, dir: &Pa
             expected_records.len()
         ));
     }
-    let uid = unsafe { libc::getuid() };
+    let uid = nix::unistd::getuid().as_raw();
     for (r, (v, expect, argv)) in records.iter().zip(&expected_records) {
         let mut errs = Vec::new();
         let get = |k: &str| r.get(k).cloned().unwrap_or(Json::Null);

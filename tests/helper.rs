@@ -245,19 +245,30 @@ fn call_as(helper: &Path, args: &[&str], uid: u32, gid: u32, groups: &[u32]) -> 
         .current_dir("/")
         .stdin(Stdio::null());
     let groups: Vec<libc::gid_t> = groups.to_vec();
-    // SAFETY: the closure runs in the forked child before exec and only
-    // makes async-signal-safe system calls on data owned by the closure.
-    unsafe {
-        c.pre_exec(move || {
-            if libc::setgroups(groups.len(), groups.as_ptr()) != 0
-                || libc::setresgid(gid, gid, gid) != 0
-                || libc::setresuid(uid, uid, uid) != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    let become_caller = move || {
+        // SAFETY: the kernel reads `groups.len()` gids from `groups`, owned
+        // by the closure.
+        let r = unsafe { libc::setgroups(groups.len(), groups.as_ptr()) };
+        // SAFETY: numbers only.
+        let r = if r == 0 {
+            unsafe { libc::setresgid(gid, gid, gid) }
+        } else {
+            r
+        };
+        // SAFETY: numbers only.
+        let r = if r == 0 {
+            unsafe { libc::setresuid(uid, uid, uid) }
+        } else {
+            r
+        };
+        if r != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    };
+    // SAFETY: the hook runs in the forked child before exec and only makes
+    // async-signal-safe system calls on data owned by the closure.
+    unsafe { c.pre_exec(become_caller) };
     c
 }
 
@@ -657,17 +668,17 @@ fn an_empty_argv_is_refused() {
     let path = CString::new(installed().helper.as_os_str().as_bytes()).unwrap();
     let env_path = CString::new("PATH=/usr/bin:/bin").unwrap();
     let mut c = call(&["uid"]);
-    // SAFETY: runs in the forked child after the caller switch; execve
-    // with pointers to data owned by the closure; it only returns on
-    // failure.
-    unsafe {
-        c.pre_exec(move || {
-            let argv: [*const libc::c_char; 1] = [std::ptr::null()];
-            let envp: [*const libc::c_char; 2] = [env_path.as_ptr(), std::ptr::null()];
-            libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr());
-            Err(std::io::Error::last_os_error())
-        });
-    }
+    let exec_without_argv = move || {
+        let argv: [*const libc::c_char; 1] = [std::ptr::null()];
+        let envp: [*const libc::c_char; 2] = [env_path.as_ptr(), std::ptr::null()];
+        // SAFETY: C strings owned by the closure, null-terminated arrays;
+        // it only returns on failure.
+        unsafe { libc::execve(path.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
+        Err(std::io::Error::last_os_error())
+    };
+    // SAFETY: runs in the forked child after the caller switch; no
+    // allocation, one system call.
+    unsafe { c.pre_exec(exec_without_argv) };
     let o = run(&mut c);
     assert_eq!(o.status.code(), Some(125), "{:?}", out_str(&o));
     let err = out_str(&o).1;
@@ -820,39 +831,50 @@ fn the_helper_starts_from_nothing_the_caller_controls() {
 fn hostile_process_state(c: &mut Command, extra: Option<fs::File>) {
     use std::os::fd::IntoRawFd;
     let extra = extra.map(|f| f.into_raw_fd());
+    let hostile = move || {
+        if let Some(fd) = extra {
+            // SAFETY: descriptor numbers only.
+            if unsafe { libc::dup2(fd, 7) } != 7 {
+                return Err(std::io::Error::last_os_error());
+            }
+        }
+        // SAFETY: a descriptor number only.
+        unsafe { libc::close(0) };
+        for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGCHLD] {
+            // SAFETY: SIG_IGN, no handler code.
+            unsafe { libc::signal(sig, libc::SIG_IGN) };
+        }
+        // SAFETY: sigset_t is plain data; zeroed is valid before sigemptyset.
+        let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid pointer to a local set.
+        unsafe { libc::sigemptyset(&mut set) };
+        for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGCHLD] {
+            // SAFETY: a valid pointer to a local set.
+            unsafe { libc::sigaddset(&mut set, sig) };
+        }
+        // SAFETY: a valid pointer to a local set; no old mask.
+        unsafe { libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()) };
+        // SAFETY: a number only.
+        unsafe { libc::umask(0) };
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: writes one rlimit into the local `lim`.
+        unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut lim) };
+        lim.rlim_cur = 1;
+        // SAFETY: reads the local `lim`.
+        unsafe { libc::setrlimit(libc::RLIMIT_FSIZE, &lim) };
+        // SAFETY: writes one rlimit into the local `lim`.
+        unsafe { libc::getrlimit(libc::RLIMIT_CORE, &mut lim) };
+        lim.rlim_cur = lim.rlim_max;
+        // SAFETY: reads the local `lim`.
+        unsafe { libc::setrlimit(libc::RLIMIT_CORE, &lim) };
+        Ok(())
+    };
     // SAFETY: runs in the forked child before exec; only async-signal-safe
     // calls on local data.
-    unsafe {
-        c.pre_exec(move || {
-            if let Some(fd) = extra {
-                if libc::dup2(fd, 7) != 7 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            }
-            libc::close(0);
-            for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGCHLD] {
-                libc::signal(sig, libc::SIG_IGN);
-            }
-            let mut set: libc::sigset_t = std::mem::zeroed();
-            libc::sigemptyset(&mut set);
-            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGCHLD] {
-                libc::sigaddset(&mut set, sig);
-            }
-            libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-            libc::umask(0);
-            let mut lim = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            libc::getrlimit(libc::RLIMIT_FSIZE, &mut lim);
-            lim.rlim_cur = 1;
-            libc::setrlimit(libc::RLIMIT_FSIZE, &lim);
-            libc::getrlimit(libc::RLIMIT_CORE, &mut lim);
-            lim.rlim_cur = lim.rlim_max;
-            libc::setrlimit(libc::RLIMIT_CORE, &lim);
-            Ok(())
-        });
-    }
+    unsafe { c.pre_exec(hostile) };
 }
 
 #[test]
@@ -913,19 +935,19 @@ fn a_hard_fsize_limit_is_raised_or_refused_cleanly() {
     let mut ctl = Command::new("/bin/sh");
     ctl.args(["-c", &format!("echo x >> {}", target.display())]);
     let set_fsize = |c: &mut Command| {
+        let fsize_1 = || {
+            let lim = libc::rlimit {
+                rlim_cur: 1,
+                rlim_max: 1,
+            };
+            // SAFETY: reads the local `lim`.
+            if unsafe { libc::setrlimit(libc::RLIMIT_FSIZE, &lim) } != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        };
         // SAFETY: in the forked child before exec, one setrlimit call.
-        unsafe {
-            c.pre_exec(|| {
-                let lim = libc::rlimit {
-                    rlim_cur: 1,
-                    rlim_max: 1,
-                };
-                if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
+        unsafe { c.pre_exec(fsize_1) };
     };
     set_fsize(&mut ctl);
     let o = ctl.output().unwrap();
@@ -960,15 +982,15 @@ fn no_new_privs_is_refused() {
     };
     control();
     let mut c = call(&["uid"]);
+    let no_new_privs = || {
+        // SAFETY: numbers only.
+        if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    };
     // SAFETY: in the forked child before exec, one prctl call.
-    unsafe {
-        c.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    unsafe { c.pre_exec(no_new_privs) };
     assert_refused(&mut c, "denied", "no_new_privs");
 }
 

@@ -193,20 +193,20 @@ fn pids_cgroup_is_what_bounds_a_root_child() {
     use std::os::unix::process::CommandExt;
     let mut plain = std::process::Command::new(a);
     plain.args(["nproc", "100"]);
-    // SAFETY (test code): setrlimit is async-signal-safe and touches only
-    // the child.
-    unsafe {
-        plain.pre_exec(|| {
-            let lim = libc::rlimit {
-                rlim_cur: 64,
-                rlim_max: 64,
-            };
-            if libc::setrlimit(libc::RLIMIT_NPROC, &lim) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
+    fn nproc_64() -> std::io::Result<()> {
+        let lim = libc::rlimit {
+            rlim_cur: 64,
+            rlim_max: 64,
+        };
+        // SAFETY: setrlimit reads one valid local rlimit.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NPROC, &lim) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
     }
+    // SAFETY: the hook makes one async-signal-safe call (setrlimit) that
+    // touches only the forked child.
+    unsafe { plain.pre_exec(nproc_64) };
     let u = plain.output().unwrap();
     assert_worked_unsandboxed(&u, "100 processes as root under RLIMIT_NPROC=64");
     assert_eq!(count(&u.stdout), 100);

@@ -59,12 +59,13 @@ extern "C" fn allocating_child(_: *mut libc::c_void) -> libc::c_int {
 
 fn clone_vm_child_that_allocates() {
     let mut stack = vec![0u8; 256 * 1024];
+    let top = stack.as_mut_ptr_range().end;
     // SAFETY: the child runs on `stack`, which outlives it (CLONE_VFORK
     // suspends us until it exits); it only allocates and exits.
     let pid = unsafe {
         libc::clone(
             allocating_child,
-            stack.as_mut_ptr().add(stack.len()) as *mut libc::c_void,
+            top as *mut libc::c_void,
             libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
             std::ptr::null_mut(),
         )

@@ -413,8 +413,8 @@ struct Unmount(PathBuf);
 impl Drop for Unmount {
     fn drop(&mut self) {
         if let Ok(c) = std::ffi::CString::new(self.0.as_os_str().as_encoded_bytes()) {
-            // SAFETY (test code): a valid C string; EINVAL (nothing
-            // mounted) is the normal case and is ignored.
+            // SAFETY: a valid C string; EINVAL (nothing mounted) is the
+            // normal case and is ignored.
             unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
         }
     }
@@ -573,20 +573,19 @@ fn a_root_child_cannot_lift_its_memory_limit() {
     use std::os::unix::process::CommandExt;
     let mut plain = std::process::Command::new(a);
     plain.args(["alloc", "1024", "raise"]);
-    // SAFETY (test code): setrlimit is async-signal-safe and only affects
-    // the child.
-    unsafe {
-        plain.pre_exec(|| {
-            let lim = libc::rlimit {
-                rlim_cur: LIMIT,
-                rlim_max: LIMIT,
-            };
-            if libc::setrlimit(libc::RLIMIT_AS, &lim) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    let as_limit = || {
+        let lim = libc::rlimit {
+            rlim_cur: LIMIT,
+            rlim_max: LIMIT,
+        };
+        // SAFETY: reads the local `lim`.
+        if unsafe { libc::setrlimit(libc::RLIMIT_AS, &lim) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    };
+    // SAFETY: setrlimit is async-signal-safe and only affects the child.
+    unsafe { plain.pre_exec(as_limit) };
     let u = plain.output().unwrap();
     if !u.status.success() {
         // Not a missing protection but an environment (a container) whose
@@ -788,7 +787,7 @@ fn gtfobins_tar_checkpoint_action() {
 fn raw_pty() -> (OwnedFd, OwnedFd) {
     use std::os::fd::FromRawFd;
     let (mut master, mut slave) = (-1, -1);
-    // SAFETY (test code): openpty writes two descriptors into the two
+    // SAFETY: openpty writes two descriptors into the two
     // integers; the name, termios and winsize pointers may be null.
     let r = unsafe {
         libc::openpty(
@@ -800,18 +799,23 @@ fn raw_pty() -> (OwnedFd, OwnedFd) {
         )
     };
     assert_eq!(r, 0, "openpty: {}", std::io::Error::last_os_error());
-    // SAFETY: fresh descriptors that nothing else owns.
-    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
-    // SAFETY: termios is plain data, filled by tcgetattr before use; the
-    // descriptor is the open slave.
-    unsafe {
-        let mut t: libc::termios = std::mem::zeroed();
-        assert_eq!(libc::tcgetattr(slave.as_raw_fd(), &mut t), 0);
-        libc::cfmakeraw(&mut t);
-        t.c_cc[libc::VMIN] = 0;
-        t.c_cc[libc::VTIME] = 0;
-        assert_eq!(libc::tcsetattr(slave.as_raw_fd(), libc::TCSANOW, &t), 0);
-    }
+    // SAFETY: a fresh descriptor that nothing else owns.
+    let master = unsafe { OwnedFd::from_raw_fd(master) };
+    // SAFETY: a fresh descriptor that nothing else owns.
+    let slave = unsafe { OwnedFd::from_raw_fd(slave) };
+    // SAFETY: termios is plain data, filled by tcgetattr before use.
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: the open slave and a valid pointer to the local termios.
+    assert_eq!(unsafe { libc::tcgetattr(slave.as_raw_fd(), &mut t) }, 0);
+    // SAFETY: a valid pointer to the local termios.
+    unsafe { libc::cfmakeraw(&mut t) };
+    t.c_cc[libc::VMIN] = 0;
+    t.c_cc[libc::VTIME] = 0;
+    // SAFETY: the open slave and a valid pointer to the local termios.
+    assert_eq!(
+        unsafe { libc::tcsetattr(slave.as_raw_fd(), libc::TCSANOW, &t) },
+        0
+    );
     (master, slave)
 }
 
@@ -826,17 +830,21 @@ fn injected(slave: &OwnedFd) -> Vec<u8> {
 /// Makes `cmd` a session leader with the terminal on its stdin as its
 /// controlling terminal (what a login shell on that terminal is).
 fn with_own_terminal(cmd: &mut std::process::Command) {
-    // SAFETY (test code): between fork and exec the closure only makes
-    // async-signal-safe system calls (setsid, ioctl) on fd 0, which the
-    // Command has already made the pty slave.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    let take_terminal = || {
+        // SAFETY: numbers only.
+        if unsafe { libc::setsid() } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: TIOCSCTTY takes a number; fd 0 is the pty slave.
+        if unsafe { libc::ioctl(0, libc::TIOCSCTTY, 0) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    };
+    // SAFETY: between fork and exec the hook only makes async-signal-safe
+    // system calls (setsid, ioctl) on fd 0, which the Command has already
+    // made the pty slave.
+    unsafe { cmd.pre_exec(take_terminal) };
 }
 
 /// The result of [`pty_caller`].
@@ -999,15 +1007,15 @@ fn a_root_child_cannot_steal_the_callers_terminal() {
     thief
         .arg("tiocsctty")
         .stdin(std::process::Stdio::from(slave.try_clone().unwrap()));
-    // SAFETY (test code): setsid is async-signal-safe.
-    unsafe {
-        thief.pre_exec(|| {
-            if libc::setsid() < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    let new_session = || {
+        // SAFETY: no arguments.
+        if unsafe { libc::setsid() } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        Ok(())
+    };
+    // SAFETY: setsid is async-signal-safe.
+    unsafe { thief.pre_exec(new_session) };
     assert_worked_unsandboxed(&thief.output().unwrap(), "TIOCSCTTY 1");
     assert_eq!(
         tty_nr(holder.pid()),

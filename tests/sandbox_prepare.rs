@@ -81,35 +81,38 @@ fn run_in(argv: &[&str], cwd: Option<&Path>, c: Confine<'_>) -> io::Result<Outpu
     }
     let bpf = c.bpf.cloned();
     let ll = c.landlock.map(|fd| fd.as_raw_fd());
-    // SAFETY (test code): the closure only makes system calls on data
-    // prepared before fork (the sock_fprog points into `bpf`, owned by the
-    // closure).
-    unsafe {
-        cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 {
+    let confine = move || {
+        // SAFETY: numbers only.
+        if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if let Some(fd) = ll {
+            // SAFETY: a descriptor number and no flags.
+            if unsafe { libc::syscall(libc::SYS_landlock_restrict_self, fd, 0u32) } != 0 {
                 return Err(io::Error::last_os_error());
             }
-            if let Some(fd) = ll {
-                if libc::syscall(libc::SYS_landlock_restrict_self, fd, 0u32) != 0 {
-                    return Err(io::Error::last_os_error());
-                }
-            }
-            if let Some(p) = &bpf {
-                let prog = p.sock_fprog();
-                // SECCOMP_SET_MODE_FILTER = 1
-                if libc::syscall(
+        }
+        if let Some(p) = &bpf {
+            let prog = p.sock_fprog();
+            // SAFETY: SECCOMP_SET_MODE_FILTER (1) with a sock_fprog that
+            // points into `bpf`, owned by the closure.
+            let r = unsafe {
+                libc::syscall(
                     libc::SYS_seccomp,
                     1u32,
                     0u32,
                     &prog as *const libc::sock_fprog,
-                ) != 0
-                {
-                    return Err(io::Error::last_os_error());
-                }
+                )
+            };
+            if r != 0 {
+                return Err(io::Error::last_os_error());
             }
-            Ok(())
-        });
-    }
+        }
+        Ok(())
+    };
+    // SAFETY: the hook only makes system calls on data prepared before
+    // fork.
+    unsafe { cmd.pre_exec(confine) };
     cmd.output()
 }
 
@@ -1073,7 +1076,7 @@ fn landlock_prepare_errors_and_report() {
 #[test]
 fn landlock_abi_matches_the_kernel() {
     // Independent check of the crate-based detection: the raw version query.
-    // SAFETY (test code): LANDLOCK_CREATE_RULESET_VERSION with a NULL
+    // SAFETY: LANDLOCK_CREATE_RULESET_VERSION with a NULL
     // attribute only returns a number.
     let raw = unsafe {
         libc::syscall(

@@ -307,7 +307,7 @@ pub fn main() -> ExitCode {
         );
         std::process::exit(125);
     }));
-    let uid = crate::sys::ids().0;
+    let uid = nix::unistd::getuid().as_raw();
     match run() {
         Ok(code) => code,
         Err(refusal) => {

@@ -1,4 +1,8 @@
-//! Every `unsafe` block of execward, and the post-fork sequence.
+//! Every `unsafe` block of execward, and the post-fork sequence. The crate
+//! root denies `unsafe_code` everywhere else, and clippy's
+//! `undocumented_unsafe_blocks` and `multiple_unsafe_ops_per_block` are
+//! denied (`Cargo.toml`): each `unsafe` block here is one operation with
+//! its `// SAFETY:` argument.
 //!
 //! # How a child is created
 //!
@@ -7,7 +11,7 @@
 //! like `posix_spawn`: the parent's page tables are not copied, so the cost
 //! of a spawn does not grow with the parent's memory, and the parent thread
 //! is suspended until the child has called `execve` (or exited). The
-//! clone is made by one long-lived spawner thread (see `spawner`), because
+//! clone is made by one long-lived spawner thread ([`spawner`]), because
 //! the kernel ties the parent-death signal to the creating thread.
 //!
 //! Because the child shares the parent's memory, the code it runs
@@ -15,46 +19,79 @@
 //!
 //! - it only reads the [`ChildSpec`] prepared by the parent (C strings,
 //!   pointer arrays, a BPF program, file descriptors, ids, rlimits), and
-//!   writes only to its own stack and to the one [`spawn::ChildReport`] the parent
-//!   reads after `clone` returns;
-//! - it makes raw system calls through [`raw`] (no libc wrappers: glibc's
+//!   writes only to its own stack and to the one [`spec::ChildReport`]
+//!   the parent reads after `clone` returns;
+//! - it makes raw system calls through the typed wrappers of [`calls`]
+//!   over [`raw`] (no libc wrappers: glibc's
 //!   `setresuid` would signal the *parent's* threads, and wrappers write the
 //!   parent thread's `errno`); no allocation, no locks, no panics;
 //! - signals are blocked in the parent thread around `clone`, and the child
 //!   resets every handler to `SIG_DFL` before unblocking, so no parent
 //!   signal handler ever runs on the shared memory.
 //!
-//! The post-fork sequence, in order (each step that fails records its stage
-//! and `errno` in the report and exits with status 125; `execve` failure
-//! records `Exec`):
+//! The post-fork sequence, in order ([`child::run_child`]; each step that
+//! fails records its stage and `errno` in the report and exits with status
+//! 125; `execve` failure records `Exec`):
 //!
 //! 1. user namespace maps (only for the unprivileged containment);
-//! 2. every signal handler to `SIG_DFL`, then an empty signal mask;
-//! 3. `setsid` (no controlling terminal: an unprivileged child cannot
+//! 2. `vm.memfd_noexec=2` (only in a PID namespace of the child's own);
+//! 3. every signal handler to `SIG_DFL`, then an empty signal mask;
+//! 4. `setsid` (no controlling terminal: an unprivileged child cannot
 //!    `TIOCSTI` into the caller's terminal; a root child's `CAP_SYS_ADMIN`
 //!    bypasses that check, and the seccomp filter refuses it instead);
-//! 4. `PR_SET_PDEATHSIG(SIGKILL)`, then check that the parent is still
+//! 5. `PR_SET_PDEATHSIG(SIGKILL)`, then check that the parent is still
 //!    alive (through a pidfd of the parent process: `getppid` is 0 in a new
 //!    PID namespace);
-//! 5. join the action's cgroup (writes `0` to its `cgroup.procs`);
-//! 6. stdin, stdout, stderr onto 0, 1, 2; every other descriptor
+//! 6. join the action's cgroup (writes `0` to its `cgroup.procs`);
+//! 7. stdin, stdout, stderr onto 0, 1, 2; every other descriptor
 //!    close-on-exec (`close_range`);
-//! 7. `chdir`, `umask`;
-//! 8. resource limits (`prlimit64`);
-//! 9. `setgroups`, `setresgid`, `setresuid`, then verify: `getresuid` and
-//!    `getresgid` are exactly the target, and regaining uid 0 fails; the
-//!    kernel clears the parent-death signal on that credential change, so
-//!    step 4 is repeated right after it;
-//! 10. `PR_SET_NO_NEW_PRIVS`;
-//! 11. `landlock_restrict_self`;
-//! 12. `seccomp(SECCOMP_SET_MODE_FILTER)`, the last restriction, so the
+//! 8. `chdir`, `umask`;
+//! 9. resource limits (`prlimit64`);
+//! 10. `setgroups`, `setresgid`, `setresuid`, then verify: `getresuid` and
+//!     `getresgid` are exactly the target, and regaining uid 0 fails;
+//! 11. a root child drops the capabilities it never needs;
+//! 12. step 5 again: the kernel clears the parent-death signal on a
+//!     credential change;
+//! 13. `PR_SET_NO_NEW_PRIVS`;
+//! 14. `landlock_restrict_self`;
+//! 15. `seccomp(SECCOMP_SET_MODE_FILTER)`, the last restriction, so the
 //!     filter need not allow the set-up calls;
-//! 13. `execve`.
+//! 16. `execve`.
+//!
+//! # Adding a post-fork step
+//!
+//! Its input, prepared (and allocated) by the plan, goes into
+//! [`ChildSpec`] ([`spec`]), with a new [`Stage`]; each system call it makes
+//! gets a typed wrapper in [`calls`]; the step itself is a function in
+//! [`child`], called at its place in [`child::run_child`]. The plan
+//! (`crate::plan`) prepares the input, and `crate::launch` hands it over.
 
+// The child's side: what it is handed, the raw calls it makes, the
+// sequence of steps.
+mod calls;
 mod child;
-mod parent;
 mod raw;
-mod spawn;
+mod spec;
+// Creating it: the clone itself and the thread that makes every clone.
+mod clone;
+mod spawner;
+// The parent's side: descriptors, waiting, this process's limits, syslog,
+// and the setuid helper's entry steps.
+mod entry;
+mod fds;
+mod poll;
+mod process;
+mod syslog;
 
-pub(crate) use parent::*;
-pub(crate) use spawn::{spawn, ChildSpec, Ids, NsMode, SpawnFailure, Stage, UserNsMaps};
+pub(crate) use clone::SpawnFailure;
+pub(crate) use entry::{
+    clear_environment, close_fds_from, ensure_stdio_open, ignore_signal, reset_signals,
+};
+pub(crate) use fds::{above_stdio, dup_above_stdio, pidfd_self, pipe};
+#[cfg(feature = "tokio")]
+pub(crate) use poll::async_register;
+pub(crate) use poll::poll;
+pub(crate) use process::hard_rlimit;
+pub(crate) use spawner::spawn;
+pub(crate) use spec::{ChildIds, ChildSpec, NsMode, Stage, UserNsMaps};
+pub(crate) use syslog::syslog;

@@ -8,7 +8,7 @@
 /// The caller must pass arguments valid for that system call.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-pub unsafe fn syscall6(
+pub(super) unsafe fn syscall6(
     nr: i64,
     a1: usize,
     a2: usize,
@@ -40,7 +40,7 @@ pub unsafe fn syscall6(
 /// The caller must pass arguments valid for that system call.
 #[cfg(target_arch = "aarch64")]
 #[inline(always)]
-pub unsafe fn syscall6(
+pub(super) unsafe fn syscall6(
     nr: i64,
     a1: usize,
     a2: usize,

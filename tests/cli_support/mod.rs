@@ -186,7 +186,10 @@ pub fn run_command_input(mut cmd: Command, input: Option<Vec<u8>>) -> Out {
     if rx.recv_timeout(DEADLINE).is_err() {
         // The child is not reaped yet (the waiter still waits), so its pid
         // cannot have been reused.
-        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
         let _ = waiter.join();
         panic!("{cmd:?} did not finish within {DEADLINE:?}");
     }
@@ -212,7 +215,7 @@ where
 }
 
 pub fn is_root() -> bool {
-    unsafe { libc::geteuid() == 0 }
+    nix::unistd::geteuid().is_root()
 }
 
 /// True when this process is root; otherwise prints why the test is

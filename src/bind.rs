@@ -1,98 +1,23 @@
-//! Binding caller arguments to an action: validation, the leading-`-`
-//! rule, and rendering argv, stdin and per-request `fs` rules.
+//! Binding caller arguments to an action ([`Action::bind`]): validation,
+//! the leading-`-` rule, and rendering argv, stdin and per-request `fs`
+//! rules into a [`Bound`] request, which becomes a [`Command`].
+//!
+//! The one left-to-right filling of placeholders by caller arguments
+//! (`argument_slots`) serves both binding and [`Action::secret_positions`].
 
 use std::fmt;
+use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::command::{Command, Stdin};
+use crate::command::Command;
 use crate::policy::{Action, FsPath, StdinSpec};
 use crate::sandbox::{FsAccess, SandboxSpec};
+use crate::stdio::Stdin;
 use crate::template::{Arity, Piece};
-use crate::value::Validated;
+use crate::value::{show_value, Validated, ValueError};
 
 /// The most caller arguments one request may carry.
 pub const MAX_ARGS: usize = 1024;
-
-/// A refused caller argument. Displays as SPEC's
-/// `invalid argument N (NAME): "VALUE" REASON`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ValueError {
-    /// 1-based index of the caller argument.
-    pub index: usize,
-    /// The placeholder it was bound to (`None` for an extra argument).
-    pub name: Option<String>,
-    /// The value as shown: escaped, shortened, `"***"` for secrets; `None`
-    /// when the argument is missing.
-    pub shown: Option<String>,
-    /// Why it was refused.
-    pub reason: String,
-}
-
-impl fmt::Display for ValueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // An argument beyond the placeholders has no name: SPEC's form is
-        // kept with `(extra)`.
-        write!(
-            f,
-            "invalid argument {} ({})",
-            self.index,
-            self.name.as_deref().unwrap_or("extra")
-        )?;
-        f.write_str(":")?;
-        if let Some(shown) = &self.shown {
-            write!(f, " {shown}")?;
-        }
-        write!(f, " {}", self.reason)
-    }
-}
-
-/// The longest prefix of a value shown in an error message.
-const SHOW_MAX: usize = 80;
-
-/// Shows a caller value safely on one line: quoted, every control,
-/// invisible or text-direction character and every non-UTF-8 byte escaped
-/// (`\u{..}`, `\x..`), shortened past 80 characters.
-pub fn show_value(raw: &[u8]) -> String {
-    show(raw, Some(SHOW_MAX))
-}
-
-/// Like [`show_value`] but never shortened (`explain` prints the exact
-/// argv).
-pub fn show_value_full(raw: &[u8]) -> String {
-    show(raw, None)
-}
-
-fn show(raw: &[u8], max: Option<usize>) -> String {
-    let mut out = String::from("\"");
-    let mut count = 0;
-    for chunk in raw.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            if Some(count) == max {
-                out.push_str("\"...");
-                return out;
-            }
-            count += 1;
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                c if c.is_control() || crate::value::is_invisible(c) => {
-                    out.push_str(&c.escape_unicode().to_string())
-                }
-                c => out.push(c),
-            }
-        }
-        for b in chunk.invalid() {
-            if Some(count) == max {
-                out.push_str("\"...");
-                return out;
-            }
-            count += 1;
-            out.push_str(&format!("\\x{b:02x}"));
-        }
-    }
-    out.push('"');
-    out
-}
 
 /// The outcome of binding: everything a run needs from the caller's
 /// arguments.
@@ -142,20 +67,17 @@ impl Action {
         let nholes = self.template.placeholders().len();
         let mut values: Vec<Vec<Validated>> = Vec::with_capacity(self.params.len());
         let mut next = 0;
-        for (pi, p) in self.params.iter().enumerate() {
-            let take = match p.arity {
-                Arity::One | Arity::Variadic if next >= args.len() => {
-                    return Err(ValueError {
-                        index: next + 1,
-                        name: Some(p.name.clone()),
-                        shown: None,
-                        reason: "is missing".into(),
-                    })
-                }
-                Arity::One => 1,
-                Arity::Optional => usize::from(next < args.len()),
-                Arity::Variadic => args.len() - next,
-            };
+        let slots = argument_slots(self, args.len());
+        for ((pi, p), slot) in self.params.iter().enumerate().zip(slots) {
+            if slot.end > args.len() {
+                return Err(ValueError {
+                    index: slot.start + 1,
+                    name: Some(p.name.clone()),
+                    shown: None,
+                    reason: "is missing".into(),
+                });
+            }
+            let take = slot.len();
             let mut vs = Vec::with_capacity(take);
             for raw in &args[next..next + take] {
                 let raw = raw.as_ref();
@@ -279,6 +201,41 @@ impl Action {
             shown,
         })
     }
+}
+
+impl Action {
+    /// For each of `nargs` caller arguments, whether it would be bound to
+    /// a `secret` placeholder (so an audit record never holds it), by the
+    /// same left-to-right filling as [`Action::bind`], whether or not the
+    /// arguments are valid.
+    pub fn secret_positions(&self, nargs: usize) -> Vec<bool> {
+        let mut out = vec![false; nargs];
+        for (p, slot) in self.params.iter().zip(argument_slots(self, nargs)) {
+            for secret in out.iter_mut().take(slot.end).skip(slot.start) {
+                *secret = p.ty.is_secret();
+            }
+        }
+        out
+    }
+}
+
+/// Which of `nargs` caller arguments each placeholder of `action` takes,
+/// in order: [`Arity::One`] the next one, [`Arity::Optional`] the next one
+/// if there is one, [`Arity::Variadic`] all that are left (at least one).
+/// A range that ends past `nargs` means the placeholder's argument is
+/// missing.
+fn argument_slots(action: &Action, nargs: usize) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut next = 0;
+    action.params.iter().map(move |p| {
+        let take = match p.arity {
+            Arity::One => 1,
+            Arity::Optional => usize::from(next < nargs),
+            Arity::Variadic => nargs.saturating_sub(next).max(1),
+        };
+        let slot = next..next + take;
+        next = slot.end;
+        slot
+    })
 }
 
 impl Bound<'_> {

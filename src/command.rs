@@ -18,96 +18,27 @@
 //! are SPEC's (read the system directories, write nothing, no network, the
 //! default seccomp profile, fail closed).
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::identity::{Ids, RunAs, UserGroup};
+use crate::outcome::Outcome;
 use crate::plan::{Plan, PlanError};
-use crate::policy::DEFAULT_TIMEOUT;
-use crate::sandbox::{FsAccess, Limits, NetAccess, SandboxMode, SandboxSpec, SeccompSpec};
-use crate::supervise::{Child, Outcome};
+use crate::sandbox::{Limits, NetAccess, SandboxMode, SandboxSpec, SeccompSpec};
+use crate::spec::CommandSpec;
+use crate::supervise::Child;
 
-/// What the child reads.
-#[derive(Clone, Default)]
-pub enum Stdin {
-    /// `/dev/null` (the default).
-    #[default]
-    Null,
-    /// The caller's own standard input.
-    Inherit,
-    /// These bytes, then end of file (at most 1 MiB).
-    Bytes(Vec<u8>),
-    /// Like [`Stdin::Bytes`], but never shown (`explain`, `Debug`).
-    Secret(Vec<u8>),
-}
+pub use crate::spec::DEFAULT_GRACE;
+pub use crate::stdio::{Output, Stdin};
 
-impl std::fmt::Debug for Stdin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Stdin::Null => f.write_str("Null"),
-            Stdin::Inherit => f.write_str("Inherit"),
-            Stdin::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
-            Stdin::Secret(_) => f.write_str("Secret(***)"),
-        }
-    }
-}
-
-/// Where the child's stdout or stderr goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Output {
-    /// Collected into [`Outcome::stdout`]/[`Outcome::stderr`] (the
-    /// default), within the `output` limit.
-    #[default]
-    Capture,
-    /// Copied to this process's own stdout/stderr as it arrives, within the
-    /// `output` limit. The child never holds our descriptor.
-    Forward,
-    /// Discarded.
-    Null,
-}
-
-/// The default time between `SIGTERM` and `SIGKILL` after a timeout.
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(2);
-
-/// A command to run: program, argv, environment and confinement.
+/// A command to run: program, argv, environment and confinement. A
+/// builder over the plain data a [`Plan`] is made from.
 #[derive(Debug, Clone)]
 pub struct Command {
-    pub(crate) program: PathBuf,
-    pub(crate) args: Vec<OsString>,
-    pub(crate) env: Vec<(OsString, OsString)>,
-    pub(crate) cwd: PathBuf,
-    pub(crate) stdin: Stdin,
-    pub(crate) stdout: Output,
-    pub(crate) stderr: Output,
-    pub(crate) timeout: Duration,
-    pub(crate) grace: Duration,
-    pub(crate) limits: Limits,
-    pub(crate) sandbox: SandboxSpec,
-    pub(crate) run_as: Option<RunAs>,
-    pub(crate) umask: u32,
-}
-
-/// A user identity given by numbers: the uid, gid and supplementary groups
-/// a child runs with (see [`Command::run_as_ids`]).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Credentials {
-    /// The user id.
-    pub uid: u32,
-    /// The group id.
-    pub gid: u32,
-    /// The supplementary groups, exactly these (may be empty).
-    pub groups: Vec<u32>,
-}
-
-/// Whom the child runs as, when not as this process's own user.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum RunAs {
-    /// A user (and group) by name, with the user's supplementary groups.
-    Named { user: String, group: Option<String> },
-    /// Exactly these ids and groups.
-    Ids(Credentials),
+    spec: CommandSpec,
 }
 
 impl Command {
@@ -115,28 +46,13 @@ impl Command {
     /// SPEC's defaults for everything else.
     pub fn new(program: impl AsRef<Path>) -> Command {
         Command {
-            program: program.as_ref().to_path_buf(),
-            args: Vec::new(),
-            env: Vec::new(),
-            cwd: PathBuf::from("/"),
-            stdin: Stdin::Null,
-            stdout: Output::Capture,
-            stderr: Output::Capture,
-            timeout: DEFAULT_TIMEOUT,
-            grace: DEFAULT_GRACE,
-            limits: Limits::default(),
-            sandbox: SandboxSpec {
-                fs: FsAccess::default_policy(),
-                ..SandboxSpec::default()
-            },
-            run_as: None,
-            umask: 0o022,
+            spec: CommandSpec::new(program.as_ref().to_path_buf()),
         }
     }
 
     /// Appends one argv element, exactly as given.
     pub fn arg(&mut self, arg: impl AsRef<OsStr>) -> &mut Command {
-        self.args.push(arg.as_ref().to_os_string());
+        self.spec.args.push(arg.as_ref().to_os_string());
         self
     }
 
@@ -155,32 +71,33 @@ impl Command {
     /// Sets an environment variable of the child. The child's environment
     /// is exactly these plus a fixed `PATH`.
     pub fn env(&mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> &mut Command {
-        self.env
+        self.spec
+            .env
             .push((key.as_ref().to_os_string(), value.as_ref().to_os_string()));
         self
     }
 
     /// The child's working directory (default `/`).
     pub fn current_dir(&mut self, dir: impl AsRef<Path>) -> &mut Command {
-        self.cwd = dir.as_ref().to_path_buf();
+        self.spec.cwd = dir.as_ref().to_path_buf();
         self
     }
 
     /// What the child reads (default `/dev/null`).
     pub fn stdin(&mut self, stdin: Stdin) -> &mut Command {
-        self.stdin = stdin;
+        self.spec.stdin = stdin;
         self
     }
 
     /// Where stdout goes (default captured).
     pub fn stdout(&mut self, out: Output) -> &mut Command {
-        self.stdout = out;
+        self.spec.stdout = out;
         self
     }
 
     /// Where stderr goes (default captured).
     pub fn stderr(&mut self, out: Output) -> &mut Command {
-        self.stderr = out;
+        self.spec.stderr = out;
         self
     }
 
@@ -188,26 +105,26 @@ impl Command {
     /// `SIGTERM`, then `SIGKILL` after the grace period, and the whole
     /// process tree is killed.
     pub fn timeout(&mut self, timeout: Duration) -> &mut Command {
-        self.timeout = timeout;
+        self.spec.timeout = timeout;
         self
     }
 
     /// The time between `SIGTERM` and `SIGKILL` after a timeout (default
     /// 2 s).
     pub fn kill_grace(&mut self, grace: Duration) -> &mut Command {
-        self.grace = grace;
+        self.spec.grace = grace;
         self
     }
 
     /// Resource limits.
     pub fn limits(&mut self, limits: Limits) -> &mut Command {
-        self.limits = limits;
+        self.spec.limits = limits;
         self
     }
 
     /// The whole sandbox at once.
     pub fn sandbox(&mut self, spec: SandboxSpec) -> &mut Command {
-        self.sandbox = spec;
+        self.spec.sandbox = spec;
         self
     }
 
@@ -217,7 +134,7 @@ impl Command {
         I: IntoIterator<Item = P>,
         P: AsRef<Path>,
     {
-        self.sandbox.fs.read = paths
+        self.spec.sandbox.fs.read = paths
             .into_iter()
             .map(|p| p.as_ref().to_path_buf())
             .collect();
@@ -230,7 +147,8 @@ impl Command {
         I: IntoIterator<Item = P>,
         P: AsRef<Path>,
     {
-        self.sandbox
+        self.spec
+            .sandbox
             .fs
             .write
             .extend(paths.into_iter().map(|p| p.as_ref().to_path_buf()));
@@ -243,7 +161,8 @@ impl Command {
         I: IntoIterator<Item = P>,
         P: AsRef<Path>,
     {
-        self.sandbox
+        self.spec
+            .sandbox
             .fs
             .exec
             .extend(paths.into_iter().map(|p| p.as_ref().to_path_buf()));
@@ -252,29 +171,26 @@ impl Command {
 
     /// Network access (default none).
     pub fn net(&mut self, net: NetAccess) -> &mut Command {
-        self.sandbox.net = net;
+        self.spec.sandbox.net = net;
         self
     }
 
     /// The system-call filter (default profile `default`).
     pub fn seccomp(&mut self, spec: SeccompSpec) -> &mut Command {
-        self.sandbox.seccomp = spec;
+        self.spec.sandbox.seccomp = spec;
         self
     }
 
     /// Fail closed (default) or best effort.
     pub fn sandbox_mode(&mut self, mode: SandboxMode) -> &mut Command {
-        self.sandbox.mode = mode;
+        self.spec.sandbox.mode = mode;
         self
     }
 
     /// Runs the child as `user` (and `group`, default the user's primary
     /// group) with that user's supplementary groups. Needs root.
     pub fn run_as(&mut self, user: &str, group: Option<&str>) -> &mut Command {
-        self.run_as = Some(RunAs::Named {
-            user: user.to_string(),
-            group: group.map(str::to_string),
-        });
+        self.spec.run_as = Some(RunAs::User(UserGroup::new(user, group.map(str::to_string))));
         self
     }
 
@@ -283,19 +199,19 @@ impl Command {
     /// action without `run-as` as its caller. Replaces [`Command::run_as`].
     /// Needs root unless they are this process's own. `(uid_t)-1` is
     /// refused when the plan is built: to `setresuid` it means "unchanged".
-    pub fn run_as_ids(&mut self, ids: Credentials) -> &mut Command {
-        self.run_as = Some(RunAs::Ids(ids));
+    pub fn run_as_ids(&mut self, ids: Ids) -> &mut Command {
+        self.spec.run_as = Some(RunAs::Ids(ids));
         self
     }
 
     /// The program.
     pub fn get_program(&self) -> &Path {
-        &self.program
+        &self.spec.program
     }
 
     /// The arguments after the program.
     pub fn get_args(&self) -> impl Iterator<Item = &[u8]> {
-        self.args.iter().map(|a| a.as_bytes())
+        self.spec.args.iter().map(|a| a.as_bytes())
     }
 
     /// Resolves everything (ids, C strings, Landlock ruleset, seccomp BPF,
@@ -306,7 +222,7 @@ impl Command {
     /// holds NUL, the run-as user is unknown, or the sandbox cannot be
     /// prepared (`sandbox required`).
     pub fn plan(&self) -> Result<Plan, PlanError> {
-        Plan::build(self)
+        Plan::build(&self.spec)
     }
 
     /// Starts the child.
@@ -323,5 +239,15 @@ impl Command {
     /// As [`Command::plan`] and [`Plan::run`].
     pub fn output(&self) -> Result<Outcome, Error> {
         Ok(self.plan()?.run()?)
+    }
+
+    /// Builds the plan and runs it without blocking a thread (cargo
+    /// feature `tokio`). See [`Command::output`] and `Plan::run_async`.
+    ///
+    /// # Errors
+    /// As [`Command::output`].
+    #[cfg(feature = "tokio")]
+    pub async fn output_async(&self) -> Result<Outcome, Error> {
+        Ok(self.plan()?.run_async().await?)
     }
 }

@@ -1,14 +1,20 @@
-//! The crate's top-level error, and its mapping to SPEC's exit statuses and
-//! message classes, in one place.
+//! The crate's top-level error, and every mapping to SPEC's exit statuses
+//! (124 timeout, 125 execward's own failure, 126 not executable, 127 no
+//! program, 128+N killed by signal N, else the child's own code) and
+//! message classes (`denied:`, `invalid argument N (NAME):`, `policy:`,
+//! `usage:`, `sandbox:`, `exec:`), in one place: each layer's error enum
+//! gets its `exit_code` and `class` here, not where it is defined.
 
-use crate::bind::ValueError;
+use crate::outcome::{Outcome, Status};
 use crate::plan::PlanError;
 use crate::policy::PolicyError;
 use crate::supervise::RunError;
+use crate::value::ValueError;
 
 /// Any error of execward. Each layer has its own enum; this one wraps them
 /// and knows the exit status and message class SPEC gives each.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The policy could not be read or is invalid, or names no such action.
     #[error(transparent)]
@@ -33,6 +39,7 @@ pub enum Error {
 
 /// SPEC's message classes for execward's own errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorClass {
     /// `denied:`
     Denied,
@@ -126,5 +133,67 @@ impl ErrorClass {
             ErrorClass::Sandbox => format!("execward: sandbox: {msg}"),
             ErrorClass::Exec => format!("execward: exec: {msg}"),
         }
+    }
+}
+
+impl PlanError {
+    /// SPEC's exit status for this error: 127 when the program does not
+    /// exist, 126 when it cannot be executed, 125 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            PlanError::NotFound(_) => 127,
+            PlanError::NotExecutable { .. } => 126,
+            _ => 125,
+        }
+    }
+
+    /// SPEC's message class.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            PlanError::Sandbox(_) => ErrorClass::Sandbox,
+            PlanError::RunAs(_) => ErrorClass::Policy,
+            PlanError::NeedsPrivilege(_) => ErrorClass::Denied,
+            PlanError::NotFound(_) | PlanError::NotExecutable { .. } => ErrorClass::Exec,
+            _ => ErrorClass::Exec,
+        }
+    }
+}
+
+impl RunError {
+    /// SPEC's exit status: 127 when `execve` found no program, 126 when it
+    /// could not execute it, 125 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Exec { errno, .. } if *errno == libc::ENOENT => 127,
+            RunError::Exec { .. } => 126,
+            _ => 125,
+        }
+    }
+
+    /// SPEC's message class: `sandbox:` when a confinement step of the
+    /// child's set-up failed, `exec:` otherwise.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            RunError::Setup { stage, .. } if stage.is_confinement() => ErrorClass::Sandbox,
+            _ => ErrorClass::Exec,
+        }
+    }
+}
+
+impl Status {
+    /// SPEC's exit status: the child's code, 128+signal, or 124.
+    pub fn code(&self) -> i32 {
+        match self {
+            Status::Exited(c) => *c,
+            Status::Signaled(s) => 128 + s,
+            Status::TimedOut => 124,
+        }
+    }
+}
+
+impl Outcome {
+    /// SPEC's exit status for this outcome.
+    pub fn exit_code(&self) -> i32 {
+        self.status.code()
     }
 }

@@ -34,51 +34,63 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! # Module map
+//! # Layers
 //!
-//! | module | what it does |
-//! | --- | --- |
-//! | [`policy`] | the policy model, its parser (with `file:line:col` diagnostics) and `Display` |
-//! | [`lex`] | POSIX-quote word splitting with columns (equals `shell_words::split`) |
-//! | [`template`] | argv templates and placeholders |
-//! | [`value`] | the built-in value types and their validators |
-//! | [`bind`] | binding caller values to an action: argv, stdin, per-request `fs` rules |
-//! | [`command`] | a `std::process::Command`-like builder |
-//! | [`plan`] | the immutable execution plan, built before any process exists |
-//! | [`sandbox`] | Landlock ruleset, seccomp BPF, limits, containment, kernel probe |
-//! | [`supervise`] | waiting, timeouts, output caps, killing the process tree |
-//! | `tokio` | the async front end (feature `tokio`) |
-//! | [`audit`] | audit records and sinks |
-//! | [`request`] | one request end to end, as both binaries run it |
-//! | [`helper`] | `execward-helper`: the setuid entry hardening, the trusted policy read, the caller and its `allow` rules |
-//! | [`error`] | the top-level error and SPEC's exit codes and message classes |
+//! Each module imports only modules below it (the full map, with the
+//! reasons, is in `docs/architecture.md`):
+//!
+//! | layer | modules | what they hold |
+//! | --- | --- | --- |
+//! | front ends | `bin/execward.rs`, `bin/execward-helper.rs`, `helper` (private) | the CLI; the setuid helper's entry hardening, trusted policy read and `allow` rules |
+//! | request | `request` (private) | one request end to end, as both binaries run it |
+//! | binding | [`bind`] | caller values checked against an action, rendered into a [`Command`] |
+//! | builder | [`command`] | the `std::process::Command`-like builder |
+//! | errors | [`error`] | the top-level [`Error`]; every exit status and message class |
+//! | run | [`plan`], `explain`, `launch`, [`supervise`], `tokio` | the immutable plan and its `explain` text; starting a child; waiting for it (blocking, async) |
+//! | records | [`audit`] | audit records and sinks |
+//! | plain data | [`identity`], `stdio`, `spec`, `outcome` | ids and names; stdin/output settings; a command's data; a run's result |
+//! | policy | [`policy`], [`template`] | the policy model, parser and `Display`; argv templates |
+//! | foundations | [`value`], [`sandbox`], `lex`, `sys` | validators and [`ValueError`]; Landlock/seccomp/limits prepared; the policy lexer; every `unsafe` block and the post-fork sequence |
 //!
 //! Every `unsafe` block lives in one private module (`sys`), which holds
 //! the post-fork sequence: raw system calls only, no allocation, no locks.
+//! The crate denies `unsafe_code` everywhere else.
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+// Foundations: import nothing above them.
+mod lex;
+pub mod sandbox;
+#[allow(unsafe_code)] // the one module where `unsafe` is allowed
+mod sys;
+pub mod value;
+// Plain data.
+pub mod identity;
+mod outcome;
+mod spec;
+mod stdio;
+// The policy.
+pub mod policy;
+pub mod template;
+// The run path: plan, explain, launch, supervise.
+mod explain;
+mod launch;
+pub mod plan;
+pub mod supervise;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+// Records, errors, the builder, binding, requests, the helper.
 pub mod audit;
 pub mod bind;
 pub mod command;
 pub mod error;
-pub mod helper;
-pub mod lex;
-pub mod plan;
-pub mod policy;
-pub mod request;
-pub mod sandbox;
-pub mod supervise;
-#[allow(unsafe_code)] // the one module where `unsafe` is allowed
-mod sys;
-pub mod template;
-#[cfg(feature = "tokio")]
-pub mod tokio;
-pub mod value;
+mod helper;
+mod request;
 
-pub use bind::{Bound, ValueError};
-pub use command::{Command, Credentials, Output, Stdin};
+pub use bind::Bound;
+pub use command::{Command, Output, Stdin};
 pub use error::{Error, ErrorClass};
+pub use identity::{Identity, Ids, RunAs, UserGroup};
 pub use plan::{Plan, PlanError};
 pub use policy::{Action, Policy, PolicyError};
 pub use sandbox::{
@@ -87,3 +99,49 @@ pub use sandbox::{
 };
 pub use supervise::{Child, Outcome, RunError, Status};
 pub use template::Template;
+pub use value::ValueError;
+
+/// Not public API: what the binaries, the tests, the benchmarks and the
+/// fuzz targets of this repository reach inside the crate for. Nothing
+/// here is stable; it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    /// The setuid helper's `main` (`src/bin/execward-helper.rs`).
+    pub use crate::helper::main as helper_main;
+
+    /// The policy lexer (tests and the `lex` fuzz target).
+    pub mod lex {
+        pub use crate::lex::*;
+    }
+
+    /// One request end to end (`src/bin/execward.rs`).
+    pub mod request {
+        pub use crate::request::*;
+    }
+
+    /// The audit record's JSON and time encoders (the `audit_json` fuzz
+    /// target).
+    pub mod audit {
+        pub use crate::audit::json::{json_str, rfc3339};
+    }
+
+    /// The sandbox's preparation steps (tests).
+    pub mod sandbox {
+        /// Process-tree containment.
+        pub mod containment {
+            pub use crate::sandbox::containment::*;
+        }
+        /// The ELF interpreter closure of a program.
+        pub mod elf {
+            pub use crate::sandbox::elf::*;
+        }
+        /// The Landlock ruleset.
+        pub mod landlock {
+            pub use crate::sandbox::landlock::*;
+        }
+        /// seccomp profiles compiled to BPF.
+        pub mod seccomp {
+            pub use crate::sandbox::seccomp::*;
+        }
+    }
+}

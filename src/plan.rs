@@ -1,13 +1,15 @@
 //! The immutable execution plan: everything resolved before any process
 //! exists.
 //!
-//! [`Plan::build`] does all the work that can fail or allocate: it checks
+//! Building a plan ([`Command::plan`](crate::Command::plan)) does all the
+//! work that can fail or allocate: it checks
 //! the program, turns argv and environment into C strings, resolves the
 //! `run-as` user and its groups, computes rlimits, compiles the seccomp
 //! filter to BPF, creates the Landlock ruleset and opens its descriptor,
 //! and decides how the process tree is contained. Running a plan
-//! ([`Plan::run`], [`Plan::spawn`]) only creates pipes and the child; a plan
-//! can be run many times.
+//! ([`Plan::run`], [`Plan::spawn`], in `launch.rs`) only creates pipes and
+//! the child; a plan can be run many times. What `execward explain` prints
+//! of a plan ([`Plan::explain`]) is rendered in `explain.rs`.
 
 use std::ffi::CString;
 use std::fmt;
@@ -17,14 +19,13 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::command::{Command, Credentials, Output, RunAs, Stdin};
-use crate::error::ErrorClass;
+use crate::identity::Identity;
 use crate::sandbox::containment::{self, PidsHierarchy};
 use crate::sandbox::limits::{RlimitSetting, MAX_RLIMITS};
 use crate::sandbox::seccomp::BpfProgram;
-use crate::sandbox::{
-    elf, landlock, seccomp, Limits, SandboxError, SandboxMode, SandboxReport, SandboxSpec,
-};
+use crate::sandbox::{elf, landlock, seccomp, Limits, SandboxError, SandboxMode, SandboxReport};
+use crate::spec::CommandSpec;
+use crate::stdio::Stdin;
 use crate::sys::NsMode;
 
 /// The fixed `PATH` every child gets.
@@ -36,6 +37,7 @@ pub const MAX_STDIN: usize = 1 << 20;
 
 /// Errors while building a plan.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PlanError {
     /// The program does not exist (exit 127).
     #[error("{0}: program does not exist")]
@@ -83,43 +85,6 @@ pub enum PlanError {
     },
 }
 
-impl PlanError {
-    /// SPEC's exit status for this error.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            PlanError::NotFound(_) => 127,
-            PlanError::NotExecutable { .. } => 126,
-            _ => 125,
-        }
-    }
-
-    /// SPEC's message class.
-    pub fn class(&self) -> ErrorClass {
-        match self {
-            PlanError::Sandbox(_) => ErrorClass::Sandbox,
-            PlanError::RunAs(_) => ErrorClass::Policy,
-            PlanError::NeedsPrivilege(_) => ErrorClass::Denied,
-            PlanError::NotFound(_) | PlanError::NotExecutable { .. } => ErrorClass::Exec,
-            _ => ErrorClass::Exec,
-        }
-    }
-}
-
-/// The resolved `run-as` identity.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Identity {
-    /// User name.
-    pub user: String,
-    /// uid.
-    pub uid: u32,
-    /// Group name.
-    pub group: String,
-    /// gid.
-    pub gid: u32,
-    /// Supplementary groups (the user's).
-    pub groups: Vec<u32>,
-}
-
 /// How the process tree is contained for this plan.
 #[derive(Debug)]
 pub(crate) struct Containment {
@@ -134,28 +99,24 @@ pub(crate) struct Containment {
     pub gid_map: Vec<u8>,
 }
 
-/// An immutable, fully resolved execution plan.
+/// An immutable, fully resolved execution plan: the command it was built
+/// from, and everything resolved from it.
 pub struct Plan {
+    /// What was asked for (program, argv, environment, streams, limits,
+    /// sandbox, identity), as given.
+    pub(crate) spec: CommandSpec,
     pub(crate) program: CString,
     pub(crate) argv: Vec<CString>,
     pub(crate) envp: Vec<CString>,
     pub(crate) cwd: CString,
-    pub(crate) stdin: Stdin,
-    pub(crate) stdout: Output,
-    pub(crate) stderr: Output,
-    pub(crate) timeout: Duration,
-    pub(crate) grace: Duration,
-    pub(crate) limits: Limits,
     pub(crate) rlimits: [RlimitSetting; MAX_RLIMITS],
     pub(crate) n_rlimits: usize,
     pub(crate) identity: Option<Identity>,
     pub(crate) landlock: Option<OwnedFd>,
     pub(crate) seccomp: Option<BpfProgram>,
     pub(crate) containment: Containment,
-    pub(crate) umask: u32,
-    pub(crate) spec: SandboxSpec,
     pub(crate) exec_closure: Vec<PathBuf>,
-    report: SandboxReport,
+    pub(crate) report: SandboxReport,
 }
 
 impl fmt::Debug for Plan {
@@ -164,9 +125,9 @@ impl fmt::Debug for Plan {
             .field("argv", &self.argv)
             .field("envp", &self.envp)
             .field("cwd", &self.cwd)
-            .field("stdin", &self.stdin)
-            .field("timeout", &self.timeout)
-            .field("limits", &self.limits)
+            .field("stdin", &self.spec.stdin)
+            .field("timeout", &self.spec.timeout)
+            .field("limits", &self.spec.limits)
             .field("identity", &self.identity)
             .field("report", &self.report)
             .finish()
@@ -213,87 +174,13 @@ fn check_program(path: &Path) -> Result<(), PlanError> {
     Ok(())
 }
 
-fn resolve_identity(user: &str, group: Option<&str>) -> Result<Identity, PlanError> {
-    use nix::unistd::{Group, User};
-    let u = User::from_name(user)
-        .map_err(|e| PlanError::RunAs(format!("cannot look up user {user:?}: {e}")))?
-        .ok_or_else(|| PlanError::RunAs(format!("user {user:?} does not exist")))?;
-    let (gname, gid) = match group {
-        Some(g) => {
-            let gr = Group::from_name(g)
-                .map_err(|e| PlanError::RunAs(format!("cannot look up group {g:?}: {e}")))?
-                .ok_or_else(|| PlanError::RunAs(format!("group {g:?} does not exist")))?;
-            (gr.name, gr.gid)
-        }
-        None => {
-            let name = Group::from_gid(u.gid)
-                .ok()
-                .flatten()
-                .map(|g| g.name)
-                .unwrap_or_else(|| u.gid.to_string());
-            (name, u.gid)
-        }
-    };
-    let cname = CString::new(user).map_err(|_| PlanError::RunAs("user name holds NUL".into()))?;
-    let groups = nix::unistd::getgrouplist(&cname, gid)
-        .map_err(|e| PlanError::RunAs(format!("cannot list the groups of {user:?}: {e}")))?
-        .into_iter()
-        .map(|g| g.as_raw())
-        .collect();
-    Ok(Identity {
-        user: u.name,
-        uid: u.uid.as_raw(),
-        group: gname,
-        gid: gid.as_raw(),
-        groups,
-    })
-}
-
-/// The most supplementary groups Linux accepts (`NGROUPS_MAX`).
-const MAX_GROUPS: usize = 65_536;
-
-/// An [`Identity`] from numbers ([`Command::run_as_ids`]); names are looked
-/// up only to show them (`explain`), and a missing name shows the number.
-fn identity_from_ids(ids: &Credentials) -> Result<Identity, PlanError> {
-    use nix::unistd::{Gid, Group, Uid, User};
-    // (uid_t)-1 tells setresuid/setresgid "leave unchanged": the child
-    // would keep root (CVE-2019-14287).
-    if ids.uid == u32::MAX || ids.gid == u32::MAX || ids.groups.contains(&u32::MAX) {
-        return Err(PlanError::RunAs(
-            "id 4294967295 ((uid_t)-1) cannot be used: it means \"unchanged\"".into(),
-        ));
-    }
-    if ids.groups.len() > MAX_GROUPS {
-        return Err(PlanError::RunAs(format!(
-            "{} supplementary groups; at most {MAX_GROUPS}",
-            ids.groups.len()
-        )));
-    }
-    let user = User::from_uid(Uid::from_raw(ids.uid))
-        .ok()
-        .flatten()
-        .map(|u| u.name)
-        .unwrap_or_else(|| ids.uid.to_string());
-    let group = Group::from_gid(Gid::from_raw(ids.gid))
-        .ok()
-        .flatten()
-        .map(|g| g.name)
-        .unwrap_or_else(|| ids.gid.to_string());
-    Ok(Identity {
-        user,
-        uid: ids.uid,
-        group,
-        gid: ids.gid,
-        groups: ids.groups.clone(),
-    })
-}
-
 impl Plan {
-    /// Builds the plan for `cmd`. See [`Command::plan`].
+    /// Builds the plan for `cmd` (what [`Command::plan`](crate::Command::plan)
+    /// does).
     ///
     /// # Errors
     /// See [`PlanError`].
-    pub fn build(cmd: &Command) -> Result<Plan, PlanError> {
+    pub(crate) fn build(cmd: &CommandSpec) -> Result<Plan, PlanError> {
         check_program(&cmd.program)?;
         let program = cstring(cmd.program.as_os_str().as_bytes(), || {
             "the program path".into()
@@ -334,17 +221,14 @@ impl Plan {
         let identity = match &cmd.run_as {
             None => None,
             Some(run_as) => {
-                let id = match run_as {
-                    RunAs::Named { user, group } => resolve_identity(user, group.as_deref())?,
-                    RunAs::Ids(ids) => identity_from_ids(ids)?,
-                };
-                if euid != 0 && (id.uid != euid || id.gid != rgid) {
+                let id = run_as.resolve().map_err(PlanError::RunAs)?;
+                if euid != 0 && (id.ids.uid != euid || id.ids.gid != rgid) {
                     return Err(PlanError::NeedsPrivilege(id.user.clone()));
                 }
                 Some(id)
             }
         };
-        let child_uid = identity.as_ref().map(|i| i.uid).unwrap_or(euid);
+        let child_uid = identity.as_ref().map(|i| i.ids.uid).unwrap_or(euid);
 
         let mode = cmd.sandbox.mode;
         let mut report = SandboxReport::default();
@@ -366,7 +250,7 @@ impl Plan {
         let ns = if containment::privileged() {
             NsMode::Pid
         } else if containment::user_namespaces_available()
-            && identity.as_ref().is_none_or(|i| i.uid == ruid)
+            && identity.as_ref().is_none_or(|i| i.ids.uid == ruid)
         {
             NsMode::UserPid
         } else {
@@ -436,24 +320,17 @@ impl Plan {
             }
         }
         Ok(Plan {
+            spec: cmd.clone(),
             program,
             argv,
             envp,
             cwd,
-            stdin: cmd.stdin.clone(),
-            stdout: cmd.stdout,
-            stderr: cmd.stderr,
-            timeout: cmd.timeout,
-            grace: cmd.grace,
-            limits: cmd.limits,
             rlimits,
             n_rlimits,
             identity,
             landlock,
             seccomp,
             containment,
-            umask: cmd.umask,
-            spec: cmd.sandbox.clone(),
             exec_closure,
             report,
         })
@@ -505,101 +382,11 @@ impl Plan {
 
     /// The wall-clock limit.
     pub fn timeout(&self) -> Duration {
-        self.timeout
+        self.spec.timeout
     }
 
     /// The resource limits.
     pub fn limits(&self) -> &Limits {
-        &self.limits
-    }
-
-    /// Writes the human-readable description `execward explain` prints:
-    /// argv (one element per line, quoted), environment, run-as, cwd,
-    /// stdin, limits and sandbox. Secrets never appear.
-    pub fn explain(&self) -> String {
-        let mut s = String::new();
-        let q = |c: &CString| crate::bind::show_value_full(c.as_bytes());
-        s.push_str("argv:\n");
-        for (i, a) in self.argv.iter().enumerate() {
-            s.push_str(&format!("  [{i}] {}\n", q(a)));
-        }
-        s.push_str("env:\n");
-        for e in &self.envp {
-            s.push_str(&format!("  {}\n", q(e)));
-        }
-        match &self.identity {
-            Some(id) => {
-                let groups: Vec<String> = id.groups.iter().map(|g| g.to_string()).collect();
-                s.push_str(&format!(
-                    "run-as: {}:{} (uid {}, gid {}, groups {})\n",
-                    id.user,
-                    id.group,
-                    id.uid,
-                    id.gid,
-                    groups.join(",")
-                ))
-            }
-            None => {
-                let (ruid, rgid) = (nix::unistd::getuid(), nix::unistd::getgid());
-                s.push_str(&format!("run-as: the caller (uid {ruid}, gid {rgid})\n"))
-            }
-        }
-        s.push_str(&format!("cwd: {}\n", q(&self.cwd)));
-        s.push_str(&format!(
-            "stdin: {}\n",
-            match &self.stdin {
-                Stdin::Null => "none (/dev/null)".to_string(),
-                Stdin::Inherit => "inherit".to_string(),
-                Stdin::Bytes(b) => format!("{} bytes", b.len()),
-                Stdin::Secret(b) =>
-                    format!("template ({} bytes, holds secrets: not shown)", b.len()),
-            }
-        ));
-        s.push_str(&format!("timeout: {}ms\n", self.timeout.as_millis()));
-        s.push_str(&format!("{}\n", self.limits));
-        let r = &self.report;
-        s.push_str("sandbox:\n");
-        s.push_str(&format!("  mode: {}\n", self.spec.mode));
-        match r.landlock_abi {
-            Some(abi) => s.push_str(&format!(
-                "  landlock: ABI {abi}{}\n",
-                if r.landlock { "" } else { " (not applied)" }
-            )),
-            None => s.push_str("  landlock: unavailable\n"),
-        }
-        let paths = |ps: &[PathBuf]| {
-            ps.iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        s.push_str(&format!("  fs read: {}\n", paths(&self.spec.fs.read)));
-        s.push_str(&format!("  fs write: {}\n", paths(&self.spec.fs.write)));
-        s.push_str(&format!(
-            "  fs exec: {}\n",
-            paths(
-                &self
-                    .exec_closure
-                    .iter()
-                    .chain(&self.spec.fs.exec)
-                    .cloned()
-                    .collect::<Vec<_>>()
-            )
-        ));
-        s.push_str(&format!("  net: {}\n", self.spec.net));
-        let allow = if self.spec.seccomp.allow.is_empty() {
-            String::new()
-        } else {
-            format!(" allow={}", self.spec.seccomp.allow.join(","))
-        };
-        s.push_str(&format!(
-            "  seccomp: {}{allow}\n",
-            r.seccomp.as_deref().unwrap_or("none")
-        ));
-        s.push_str(&format!("  containment: {}\n", r.containment));
-        if !r.missing.is_empty() {
-            s.push_str(&format!("  missing: {}\n", r.missing.join("; ")));
-        }
-        s
+        &self.spec.limits
     }
 }

@@ -9,11 +9,11 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
 use crate::audit::{Decision, ExitRecord, Record, Sink};
-use crate::command::{Credentials, Output, Stdin};
 use crate::error::Error;
+use crate::identity::Ids;
+use crate::outcome::Outcome;
 use crate::policy::{Action, Policy};
-use crate::supervise::Outcome;
-use crate::template::Arity;
+use crate::stdio::{Output, Stdin};
 
 /// How a request runs: how the child's input and output connect to the
 /// caller, and whom an action without `run-as` runs as.
@@ -28,7 +28,7 @@ pub struct RequestOptions {
     /// "the caller"). `None` keeps this process's own user, which is the
     /// caller for the CLI; `execward-helper` runs as root and passes the
     /// caller's real uid, gid and supplementary groups here.
-    pub default_run_as: Option<Credentials>,
+    pub default_run_as: Option<Ids>,
 }
 
 impl Default for RequestOptions {
@@ -41,29 +41,9 @@ impl Default for RequestOptions {
     }
 }
 
-/// For each caller argument, whether it would be bound to a `secret`
-/// placeholder (so the audit record never holds it), following the same
-/// left-to-right filling as binding.
-pub fn secret_positions(action: &Action, nargs: usize) -> Vec<bool> {
-    let mut out = vec![false; nargs];
-    let mut next = 0;
-    for p in &action.params {
-        let take = match p.arity {
-            Arity::One => 1,
-            Arity::Optional => usize::from(next < nargs),
-            Arity::Variadic => nargs.saturating_sub(next),
-        };
-        for slot in out.iter_mut().skip(next).take(take) {
-            *slot = p.ty.is_secret();
-        }
-        next += take;
-    }
-    out
-}
-
 fn shown_args(action: Option<&Action>, args: &[OsString]) -> Vec<String> {
     let secret = action
-        .map(|a| secret_positions(a, args.len()))
+        .map(|a| a.secret_positions(args.len()))
         .unwrap_or_else(|| vec![false; args.len()]);
     args.iter()
         .zip(secret)

@@ -1,26 +1,28 @@
-//! Running a plan: creating the child, then waiting for it with a
-//! wall-clock limit, capturing or forwarding its output within a byte cap,
-//! and killing its whole process tree when it ends.
+//! Waiting for a started child: a wall-clock limit (`SIGTERM`, then
+//! `SIGKILL` after the grace period), its output captured or forwarded
+//! within a byte cap, and its whole process tree killed when it ends.
+//! [`Child::wait`] is the blocking front end; the async one
+//! (`Child::wait_async`, feature `tokio`) shares its state machine.
 //!
-//! Nothing here touches raw memory; the only process creation goes through
-//! the private `sys::spawn`.
+//! Nothing here creates a process ([`Plan::spawn`](crate::Plan::spawn), in
+//! `launch.rs`, does) or touches raw memory.
 
-use std::fs::OpenOptions;
 use std::io::{self, Write};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::fs::OpenOptionsExt;
+#[cfg(feature = "tokio")]
+use std::os::fd::AsFd;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
 use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 
-use crate::command::{Output, Stdin};
-use crate::error::ErrorClass;
-use crate::plan::Plan;
 use crate::sandbox::containment::ActionCgroup;
 use crate::sandbox::SandboxReport;
-use crate::sys::{self, ChildIds, ChildSpec, NsMode, SpawnFailure, Stage, UserNsMaps};
+use crate::stdio::Output;
+use crate::sys::{NsMode, Stage};
+
+pub use crate::outcome::{Outcome, Status};
 
 /// How long output is still read after the child exited (its descendants
 /// are gone by then when the tree is contained).
@@ -28,6 +30,7 @@ const DRAIN_AFTER_EXIT: Duration = Duration::from_millis(500);
 
 /// Errors while starting or supervising the child.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RunError {
     /// An operating-system error in the parent.
     #[error("{what}: {source}")]
@@ -64,108 +67,42 @@ impl SetupStage {
     fn describe(&self) -> &'static str {
         self.0.describe()
     }
-}
 
-impl RunError {
-    /// SPEC's exit status: 127 when `execve` found no program, 126 when it
-    /// could not execute it, 125 otherwise.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            RunError::Exec { errno, .. } if *errno == libc::ENOENT => 127,
-            RunError::Exec { .. } => 126,
-            _ => 125,
-        }
-    }
-
-    /// SPEC's message class.
-    pub fn class(&self) -> ErrorClass {
-        match self {
-            RunError::Setup { stage, .. } if stage.0.is_confinement() => ErrorClass::Sandbox,
-            _ => ErrorClass::Exec,
-        }
+    /// True when the step installs a confinement (see
+    /// [`crate::error`] for what that means for the message class).
+    pub(crate) fn is_confinement(&self) -> bool {
+        self.0.is_confinement()
     }
 }
 
-fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> RunError {
+/// The [`RunError::Io`] for `what`.
+pub(crate) fn io_err(what: &'static str) -> impl FnOnce(io::Error) -> RunError {
     move |source| RunError::Io { what, source }
 }
 
-/// How the child ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// It exited with this code.
-    Exited(i32),
-    /// It was killed by this signal.
-    Signaled(i32),
-    /// Its time limit ran out and its process tree was killed.
-    TimedOut,
-}
-
-impl Status {
-    /// SPEC's exit status: the child's code, 128+signal, or 124.
-    pub fn code(&self) -> i32 {
-        match self {
-            Status::Exited(c) => *c,
-            Status::Signaled(s) => 128 + s,
-            Status::TimedOut => 124,
-        }
-    }
-
-    /// True if the child exited with code 0.
-    pub fn success(&self) -> bool {
-        *self == Status::Exited(0)
-    }
-}
-
-/// The result of a finished run.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    /// How it ended.
-    pub status: Status,
-    /// Captured stdout (empty unless [`Output::Capture`]).
-    pub stdout: Vec<u8>,
-    /// Captured stderr (empty unless [`Output::Capture`]).
-    pub stderr: Vec<u8>,
-    /// True if output beyond the `output` limit was discarded.
-    pub truncated: bool,
-    /// Total bytes the child wrote to stdout and stderr.
-    pub output_bytes: u64,
-    /// Wall-clock time from spawn to the end.
-    pub duration: Duration,
-    /// The child's pid (in the caller's PID namespace).
-    pub pid: u32,
-    /// What was enforced.
-    pub sandbox: SandboxReport,
-}
-
-impl Outcome {
-    /// SPEC's exit status for this outcome.
-    pub fn exit_code(&self) -> i32 {
-        self.status.code()
-    }
-}
-
 /// One output stream being read.
-struct Stream {
-    fd: Option<OwnedFd>,
-    mode: Output,
-    buf: Vec<u8>,
+pub(crate) struct Stream {
+    /// The read end of the child's pipe (`None`: not a pipe, or closed).
+    pub(crate) fd: Option<OwnedFd>,
+    pub(crate) mode: Output,
+    pub(crate) buf: Vec<u8>,
 }
 
 /// A running child. Dropping it kills the whole process tree and reaps
 /// the child.
 pub struct Child {
-    pid: i32,
-    pidfd: OwnedFd,
-    streams: [Stream; 2],
-    cgroup: Option<ActionCgroup>,
-    ns: NsMode,
-    start: Instant,
-    timeout: Duration,
-    grace: Duration,
-    cap: u64,
-    status: Option<Status>,
-    report: SandboxReport,
+    pub(crate) pid: i32,
+    pub(crate) pidfd: OwnedFd,
+    pub(crate) streams: [Stream; 2],
+    pub(crate) cgroup: Option<ActionCgroup>,
+    pub(crate) ns: NsMode,
+    pub(crate) start: Instant,
+    pub(crate) timeout: Duration,
+    pub(crate) grace: Duration,
+    /// The `output` limit in bytes, for both streams together.
+    pub(crate) cap: u64,
+    pub(crate) status: Option<Status>,
+    pub(crate) report: SandboxReport,
 }
 
 impl std::fmt::Debug for Child {
@@ -174,167 +111,6 @@ impl std::fmt::Debug for Child {
             .field("pid", &self.pid)
             .field("status", &self.status)
             .finish()
-    }
-}
-
-fn open_null(write: bool) -> io::Result<OwnedFd> {
-    let f = OpenOptions::new()
-        .read(!write)
-        .write(write)
-        .custom_flags(libc::O_CLOEXEC)
-        .open("/dev/null")?;
-    sys::above_stdio(OwnedFd::from(f))
-}
-
-impl Plan {
-    /// Starts the child. The returned [`Child`] must be waited for
-    /// ([`Child::wait`]); dropping it kills the process tree.
-    ///
-    /// Any thread may call it: children are created by one long-lived
-    /// spawner thread, so the kernel's (per-thread) parent-death signal
-    /// fires only when this process dies.
-    ///
-    /// # Errors
-    /// [`RunError`] when pipes, the cgroup or the child cannot be created,
-    /// or a step of the child's set-up or `execve` fails.
-    pub fn spawn(&self) -> Result<Child, RunError> {
-        // stdin
-        let stdin_fd = match &self.stdin {
-            Stdin::Null => open_null(false).map_err(io_err("opening /dev/null"))?,
-            Stdin::Inherit => sys::dup_above_stdio(0).map_err(io_err("duplicating stdin"))?,
-            Stdin::Bytes(b) | Stdin::Secret(b) => {
-                let (r, w) = sys::pipe().map_err(io_err("creating the stdin pipe"))?;
-                if b.len() > 65536 {
-                    nix::fcntl::fcntl(&w, nix::fcntl::FcntlArg::F_SETPIPE_SZ(b.len() as i32))
-                        .map_err(|e| RunError::Io {
-                            what: "growing the stdin pipe",
-                            source: e.into(),
-                        })?;
-                }
-                let mut f = std::fs::File::from(w);
-                f.write_all(b).map_err(io_err("writing stdin"))?;
-                r
-            }
-        };
-        // stdout, stderr
-        let mut child_out = Vec::with_capacity(2);
-        let mut streams = Vec::with_capacity(2);
-        for mode in [self.stdout, self.stderr] {
-            match mode {
-                Output::Null => {
-                    child_out.push(open_null(true).map_err(io_err("opening /dev/null"))?);
-                    streams.push(Stream {
-                        fd: None,
-                        mode,
-                        buf: Vec::new(),
-                    });
-                }
-                Output::Capture | Output::Forward => {
-                    let (r, w) = sys::pipe().map_err(io_err("creating an output pipe"))?;
-                    child_out.push(w);
-                    streams.push(Stream {
-                        fd: Some(r),
-                        mode,
-                        buf: Vec::new(),
-                    });
-                }
-            }
-        }
-        let cgroup = match &self.containment.cgroup {
-            Some(h) => Some(
-                ActionCgroup::create(h, self.limits.nproc.unwrap_or(4096))
-                    .map_err(io_err("creating the action's pids cgroup"))?,
-            ),
-            None => None,
-        };
-        let parent_pidfd = sys::pidfd_self().map_err(io_err("opening a pidfd of this process"))?;
-
-        let argv: Vec<*const libc::c_char> = self
-            .argv
-            .iter()
-            .map(|a| a.as_ptr())
-            .chain(std::iter::once(std::ptr::null()))
-            .collect();
-        let envp: Vec<*const libc::c_char> = self
-            .envp
-            .iter()
-            .map(|a| a.as_ptr())
-            .chain(std::iter::once(std::ptr::null()))
-            .collect();
-        let ids = self.identity.as_ref().map(|i| ChildIds {
-            uid: i.uid,
-            gid: i.gid,
-            groups: &i.groups,
-        });
-        let userns_maps = (self.containment.ns == NsMode::UserPid).then_some(UserNsMaps {
-            uid_map: &self.containment.uid_map,
-            gid_map: &self.containment.gid_map,
-        });
-        let spec = ChildSpec {
-            path: &self.program,
-            argv: &argv,
-            envp: &envp,
-            cwd: &self.cwd,
-            stdin: stdin_fd.as_raw_fd(),
-            stdout: child_out[0].as_raw_fd(),
-            stderr: child_out[1].as_raw_fd(),
-            umask: self.umask,
-            rlimits: &self.rlimits[..self.n_rlimits],
-            ids,
-            cgroup_procs: cgroup.as_ref().map(|c| c.procs_fd()),
-            landlock: self.landlock.as_ref().map(|f| f.as_fd().as_raw_fd()),
-            seccomp: self.seccomp.as_ref().map(|p| p.instructions()),
-            parent_pidfd: parent_pidfd.as_raw_fd(),
-            ns: self.containment.ns,
-            userns_maps,
-            memfd_noexec: self.containment.memfd_noexec,
-            drop_caps: self.containment.drop_caps,
-        };
-        let start = Instant::now();
-        let spawned = sys::spawn(&spec).map_err(|f| match f {
-            SpawnFailure::Clone(e) => RunError::Io {
-                what: "creating the child process",
-                source: e,
-            },
-            SpawnFailure::Child {
-                stage: Stage::Exec,
-                errno,
-            } => RunError::Exec {
-                program: self.program.to_string_lossy().into_owned(),
-                errno,
-            },
-            SpawnFailure::Child { stage, errno } => RunError::Setup {
-                stage: SetupStage(stage),
-                errno,
-            },
-        })?;
-        drop(stdin_fd);
-        drop(child_out);
-        let [s0, s1]: [Stream; 2] = match streams.try_into() {
-            Ok(a) => a,
-            Err(_) => unreachable!("two streams were pushed"),
-        };
-        Ok(Child {
-            pid: spawned.pid,
-            pidfd: spawned.pidfd,
-            streams: [s0, s1],
-            cgroup,
-            ns: self.containment.ns,
-            start,
-            timeout: self.timeout,
-            grace: self.grace,
-            cap: self.limits.output,
-            status: None,
-            report: self.sandbox_report().clone(),
-        })
-    }
-
-    /// Runs the plan to completion.
-    ///
-    /// # Errors
-    /// As [`Plan::spawn`], or an I/O error while supervising.
-    pub fn run(&self) -> Result<Outcome, RunError> {
-        self.spawn()?.wait()
     }
 }
 

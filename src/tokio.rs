@@ -6,7 +6,8 @@
 //! no thread is blocked while the action runs.
 //!
 //! **Cancellation kills.** Dropping the future returned by
-//! [`Plan::run_async`], [`Child::wait_async`] or [`Command::output_async`]
+//! [`Plan::run_async`], [`Child::wait_async`] or
+//! [`Command::output_async`](crate::Command::output_async)
 //! (for instance when an axum request is cancelled or a
 //! `tokio::time::timeout` fires) kills the action's whole process tree and
 //! reaps it: nothing an action starts outlives it.
@@ -22,10 +23,9 @@ use std::os::fd::{BorrowedFd, OwnedFd};
 
 use tokio::io::unix::{AsyncFd, AsyncFdReadyGuard};
 
-use crate::command::Command;
-use crate::error::Error;
+use crate::outcome::Outcome;
 use crate::plan::Plan;
-use crate::supervise::{Child, Outcome, ReadResult, RunError, WaitState};
+use crate::supervise::{Child, ReadResult, RunError, WaitState};
 
 /// Registers a duplicate of `fd` (same open file description) with the
 /// reactor; `nonblocking` also sets `O_NONBLOCK` on the description.
@@ -138,16 +138,5 @@ impl Plan {
     /// As [`Plan::run`].
     pub async fn run_async(&self) -> Result<Outcome, RunError> {
         self.spawn()?.wait_async().await
-    }
-}
-
-impl Command {
-    /// Builds the plan and runs it without blocking a thread. See
-    /// [`Command::output`].
-    ///
-    /// # Errors
-    /// As [`Command::output`].
-    pub async fn output_async(&self) -> Result<Outcome, Error> {
-        Ok(self.plan()?.run_async().await?)
     }
 }

@@ -248,20 +248,15 @@ fn call_as(helper: &Path, args: &[&str], uid: u32, gid: u32, groups: &[u32]) -> 
     let become_caller = move || {
         // SAFETY: the kernel reads `groups.len()` gids from `groups`, owned
         // by the closure.
-        let r = unsafe { libc::setgroups(groups.len(), groups.as_ptr()) };
+        if unsafe { libc::setgroups(groups.len(), groups.as_ptr()) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
         // SAFETY: numbers only.
-        let r = if r == 0 {
-            unsafe { libc::setresgid(gid, gid, gid) }
-        } else {
-            r
-        };
+        if unsafe { libc::setresgid(gid, gid, gid) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
         // SAFETY: numbers only.
-        let r = if r == 0 {
-            unsafe { libc::setresuid(uid, uid, uid) }
-        } else {
-            r
-        };
-        if r != 0 {
+        if unsafe { libc::setresuid(uid, uid, uid) } != 0 {
             return Err(std::io::Error::last_os_error());
         }
         Ok(())

@@ -20,7 +20,7 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use common::*;
-use execward::sandbox::containment::{pids_hierarchy, CgroupVersion};
+use execward::__private::sandbox::containment::{pids_hierarchy, CgroupVersion};
 use execward::{Limits, Status};
 
 static BOMB: RwLock<()> = RwLock::new(());

@@ -10,12 +10,13 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use execward::policy::{
-    Action, Allow, AuditTarget, Diagnostic, FsPath, Policy, RunAs, StdinSpec, MAX_ACTIONS,
+    Action, Allow, AuditTarget, Diagnostic, FsPath, Policy, StdinSpec, MAX_ACTIONS,
     MAX_DIAGNOSTICS, MAX_LINE_LEN, MAX_LIST_ITEMS, MAX_POLICY_SIZE, MAX_TYPES,
 };
 use execward::sandbox::{Limits, NetAccess, SandboxMode, SeccompProfile, SeccompSpec};
 use execward::template::{Arity, Piece, Template};
 use execward::value::ValueType;
+use execward::UserGroup;
 
 fn parse(src: &str) -> Policy {
     Policy::parse(src).unwrap_or_else(|ds| panic!("{src}\n{}", render(&ds)))
@@ -198,20 +199,11 @@ fn allow_forms() {
 #[test]
 fn run_as_forms() {
     let a = action("action a = /bin/a\n    run-as root\n");
-    assert_eq!(
-        a.run_as,
-        Some(RunAs {
-            user: "root".into(),
-            group: None
-        })
-    );
+    assert_eq!(a.run_as, Some(UserGroup::new("root", None)));
     let a = action("action a = /bin/a\n    run-as www-data:www-data\n");
     assert_eq!(
         a.run_as,
-        Some(RunAs {
-            user: "www-data".into(),
-            group: Some("www-data".into())
-        })
+        Some(UserGroup::new("www-data", Some("www-data".into())))
     );
 }
 

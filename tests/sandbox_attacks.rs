@@ -812,10 +812,8 @@ fn raw_pty() -> (OwnedFd, OwnedFd) {
     t.c_cc[libc::VMIN] = 0;
     t.c_cc[libc::VTIME] = 0;
     // SAFETY: the open slave and a valid pointer to the local termios.
-    assert_eq!(
-        unsafe { libc::tcsetattr(slave.as_raw_fd(), libc::TCSANOW, &t) },
-        0
-    );
+    let r = unsafe { libc::tcsetattr(slave.as_raw_fd(), libc::TCSANOW, &t) };
+    assert_eq!(r, 0);
     (master, slave)
 }
 

@@ -18,10 +18,10 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use execward::sandbox::elf::exec_closure;
-use execward::sandbox::landlock::{abi_version, prepare};
-use execward::sandbox::probe::probe;
-use execward::sandbox::seccomp::{compile, syscall_number, BpfProgram, BPF_MAXINSNS};
+use execward::__private::sandbox::elf::exec_closure;
+use execward::__private::sandbox::landlock::{abi_version, prepare};
+use execward::__private::sandbox::seccomp::{compile, syscall_number, BpfProgram, BPF_MAXINSNS};
+use execward::sandbox::probe;
 use execward::sandbox::{
     FsAccess, NetAccess, SandboxError, SandboxMode, SandboxReport, SeccompProfile, SeccompSpec,
 };
@@ -161,7 +161,7 @@ fn py_with_prelude(code: &str, c: Confine<'_>) -> Vec<String> {
 
 fn seccomp_or_skip() -> bool {
     require(
-        execward::sandbox::seccomp::seccomp_available(),
+        execward::__private::sandbox::seccomp::seccomp_available(),
         "seccomp filters are not available",
     )
 }

@@ -23,7 +23,8 @@
 use std::fmt;
 use std::time::{Duration, UNIX_EPOCH};
 
-use execward::audit::{json_str, Decision, ExitRecord, Record};
+use execward::__private::audit::json_str;
+use execward::audit::{Decision, ExitRecord, Record};
 use execward::sandbox::{Limits, SandboxReport};
 use execward::{ErrorClass, Status};
 use execward_fuzz::is_control;

@@ -13,7 +13,7 @@
 //!   input and for every word.
 #![no_main]
 
-use execward::lex::{self, LexError, MAX_WORDS};
+use execward::__private::lex::{self, LexError, MAX_WORDS};
 use libfuzzer_sys::fuzz_target;
 
 const OPERATORS: &[char] = &['|', '&', ';', '<', '>', '(', ')'];

@@ -32,7 +32,6 @@
 #![no_main]
 
 use execward::policy::{Action, Param};
-use execward::request::secret_positions;
 use execward::template::{Arity, Piece, Template};
 use execward::value::ValueType;
 use execward_fuzz::{assert_one_line, is_control, parse_def, segments, FUZZ_ROOT};
@@ -161,7 +160,7 @@ fuzz_target!(|data: &[u8]| {
         })
         .collect();
     let action = Action::new("fuzz", template.clone(), params.clone());
-    assert_eq!(secret_positions(&action, args.len()).len(), args.len());
+    assert_eq!(action.secret_positions(args.len()).len(), args.len());
     let expected = model(&template, &params, &args);
     match (action.bind(&args), expected) {
         (Ok(bound), Ok(argv)) => {
@@ -214,7 +213,7 @@ fuzz_target!(|data: &[u8]| {
                 }
                 secret.extend(std::iter::repeat_n(p.ty.is_secret(), shown.len()));
             }
-            assert_eq!(secret_positions(&action, args.len()), secret, "secret positions of {text:?}");
+            assert_eq!(action.secret_positions(args.len()), secret, "secret positions of {text:?}");
         }
         (Err(e), Err(index)) => {
             assert_eq!(e.index, index, "template {text:?} args {args:?}: {e}");

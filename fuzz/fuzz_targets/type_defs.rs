@@ -13,7 +13,7 @@
 //!   gives the same text.
 #![no_main]
 
-use execward::lex;
+use execward::__private::lex;
 use execward::value::ValueType;
 use execward_fuzz::{assert_one_line, fuzz_root};
 use libfuzzer_sys::fuzz_target;

@@ -6,9 +6,9 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use execward::__private::request::{self, RequestOptions};
 use execward::audit::Sink;
 use execward::policy::{AuditTarget, Policy};
-use execward::request::{self, RequestOptions};
 use execward::{Error, Output, Stdin};
 
 const USAGE: &str = "usage:
@@ -218,7 +218,7 @@ fn cmd_explain(args: &[OsString]) -> ExitCode {
     for (name, values) in &bound.shown {
         let vs: Vec<String> = values
             .iter()
-            .map(|v| execward::bind::show_value(v.as_bytes()))
+            .map(|v| execward::value::show_value(v.as_bytes()))
             .collect();
         println!(
             "value {name}: {}",
@@ -269,8 +269,8 @@ fn main() -> ExitCode {
             if !rest.is_empty() {
                 return usage("probe takes no arguments");
             }
-            let mut support = execward::sandbox::probe::probe();
-            support.containment = Some(execward::sandbox::containment::describe());
+            let mut support = execward::sandbox::probe();
+            support.containment = Some(execward::__private::sandbox::containment::describe());
             println!("{support}");
             ExitCode::SUCCESS
         }

@@ -1,6 +1,6 @@
-//! The caller's identity and the policy's `allow` rules.
+//! The policy's `allow` rules, held against the caller.
 //!
-//! The caller is the **real** uid, the real gid and the supplementary
+//! The caller ([`Ids::real`]) is the **real** uid, the real gid and the supplementary
 //! groups (`getgroups`) of the helper process: what the kernel says about
 //! whoever exec'd it. Nothing the caller says about itself counts (`USER`,
 //! `LOGNAME`, `SUDO_USER` are gone with the environment anyway), and no
@@ -23,67 +23,21 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use super::Refusal;
-use crate::command::Credentials;
-use crate::error::ErrorClass;
+use crate::identity::Ids;
 use crate::policy::{Action, Allow};
-
-/// Who exec'd the helper.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Caller {
-    /// The real uid.
-    pub uid: u32,
-    /// The real gid.
-    pub gid: u32,
-    /// The supplementary groups, as `getgroups` lists them.
-    pub groups: Vec<u32>,
-}
-
-impl Caller {
-    /// The real ids and supplementary groups of this process.
-    ///
-    /// # Errors
-    /// `getgroups` failed.
-    pub fn current() -> Result<Caller, Refusal> {
-        let groups = nix::unistd::getgroups()
-            .map_err(|e| Refusal::new(ErrorClass::Exec, format!("getgroups: {e}")))?
-            .into_iter()
-            .map(|g| g.as_raw())
-            .collect();
-        Ok(Caller {
-            uid: nix::unistd::getuid().as_raw(),
-            gid: nix::unistd::getgid().as_raw(),
-            groups,
-        })
-    }
-
-    /// The caller's ids and groups, for an action that runs as the caller.
-    pub fn credentials(&self) -> Credentials {
-        Credentials {
-            uid: self.uid,
-            gid: self.gid,
-            groups: self.groups.clone(),
-        }
-    }
-
-    /// True if `gid` is the caller's real gid or one of its groups.
-    pub fn in_group(&self, gid: u32) -> bool {
-        self.gid == gid || self.groups.contains(&gid)
-    }
-}
 
 /// Decides whether a caller may run an action, caching name lookups (a
 /// `--list` over many actions asks for the same names again and again).
 #[derive(Debug)]
 pub struct AllowCheck<'a> {
-    caller: &'a Caller,
+    caller: &'a Ids,
     users: RefCell<HashMap<String, Option<u32>>>,
     groups: RefCell<HashMap<String, Option<u32>>>,
 }
 
 impl<'a> AllowCheck<'a> {
     /// A check for `caller`.
-    pub fn new(caller: &'a Caller) -> AllowCheck<'a> {
+    pub fn new(caller: &'a Ids) -> AllowCheck<'a> {
         AllowCheck {
             caller,
             users: RefCell::new(HashMap::new()),
@@ -169,11 +123,7 @@ mod tests {
 
     #[test]
     fn allow_rules() {
-        let c = Caller {
-            uid: 65534,
-            gid: 65534,
-            groups: vec![4, 27],
-        };
+        let c = Ids::new(65534, 65534, vec![4, 27]);
         let check = AllowCheck::new(&c);
         assert!(check.check(&action("allow uid=65534")).is_ok());
         assert!(check.check(&action("allow gid=65534")).is_ok());
@@ -190,11 +140,7 @@ mod tests {
                 "allow user=no-such-user-xyz group=no-such-group-xyz"
             ))
             .is_err());
-        let root = Caller {
-            uid: 0,
-            gid: 0,
-            groups: vec![],
-        };
+        let root = Ids::new(0, 0, vec![]);
         let check = AllowCheck::new(&root);
         assert!(check.check(&action("allow user=root")).is_ok());
         assert!(check.check(&action("allow group=root")).is_ok());
@@ -202,11 +148,7 @@ mod tests {
 
     #[test]
     fn no_allow_line_means_nobody_not_even_root() {
-        let root = Caller {
-            uid: 0,
-            gid: 0,
-            groups: vec![0],
-        };
+        let root = Ids::new(0, 0, vec![0]);
         let a = action("timeout 5s");
         let why = AllowCheck::new(&root).check(&a).unwrap_err();
         assert!(why.contains("no allow line"), "{why}");

@@ -101,7 +101,7 @@
 //!     dumpable flag from this setting, and with 1 the caller could ptrace
 //!     the child in that window and write into the root helper.
 //!
-//! **Then the request**: the caller's identity ([`caller::Caller`], the
+//! **Then the request**: the caller's identity ([`Ids::real`], the
 //! real uid, real gid and `getgroups`), the policy read through one checked
 //! descriptor ([`policy_file`]), the audit sink opened (a log that cannot
 //! be opened refuses the request before anything runs), and the decision,
@@ -177,12 +177,13 @@ use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 
 use crate::audit::Sink;
-use crate::command::{Output, Stdin};
 use crate::error::{Error, ErrorClass};
 use crate::policy::{AuditTarget, Policy, PolicyError};
 use crate::request::{self, RequestOptions};
+use crate::stdio::{Output, Stdin};
 
-use caller::{AllowCheck, Caller};
+use crate::identity::Ids;
+use caller::AllowCheck;
 
 /// The policy path, fixed when the binary was built (`build.rs`).
 pub const POLICY_PATH: &str = env!("EXECWARD_HELPER_POLICY");
@@ -326,7 +327,8 @@ fn run() -> Result<ExitCode, Refusal> {
     entry::enter()?;
     let args = entry::checked_args()?;
     entry::require_root()?;
-    let caller = Caller::current()?;
+    let caller =
+        Ids::real().map_err(|e| Refusal::new(ErrorClass::Exec, format!("getgroups: {e}")))?;
     entry::enter_privileged(caller.gid)?;
 
     match parse_command(&args[1..])? {
@@ -364,7 +366,7 @@ fn run() -> Result<ExitCode, Refusal> {
 fn run_action(
     policy: &Policy,
     sink: &mut Sink,
-    caller: &Caller,
+    caller: &Ids,
     action: &str,
     args: &[OsString],
 ) -> ExitCode {
@@ -382,7 +384,7 @@ fn run_action(
             // descriptor (a terminal, say) only reaches an action that
             // says `stdin inherit`.
             default_stdin: Stdin::Null,
-            default_run_as: Some(caller.credentials()),
+            default_run_as: Some(caller.clone()),
         },
     );
     match result {

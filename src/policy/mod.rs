@@ -12,6 +12,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::identity::UserGroup;
 use crate::sandbox::{Limits, NetAccess, SandboxMode, SeccompSpec};
 use crate::template::{Arity, Piece, Template};
 use crate::value::ValueType;
@@ -68,15 +69,6 @@ pub enum Allow {
     Uid(u32),
     /// `allow gid=N`
     Gid(u32),
-}
-
-/// `run-as USER[:GROUP]`
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RunAs {
-    /// The user name.
-    pub user: String,
-    /// The group name; `None`: the user's primary group.
-    pub group: Option<String>,
 }
 
 /// What the child reads (`stdin none | inherit | TEMPLATE`).
@@ -145,8 +137,8 @@ pub struct Action {
     pub params: Vec<Param>,
     /// `allow` lines.
     pub allow: Vec<Allow>,
-    /// `run-as`; `None`: the caller.
-    pub run_as: Option<RunAs>,
+    /// `run-as USER[:GROUP]`; `None`: the caller.
+    pub run_as: Option<UserGroup>,
     /// `timeout` (default 60 s).
     pub timeout: Duration,
     /// `stdin`.

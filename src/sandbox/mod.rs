@@ -3,24 +3,32 @@
 //!
 //! This module only *describes* and *prepares* confinement. Everything here
 //! runs in the parent, before any process is created: the seccomp filter is
-//! compiled to BPF ([`seccomp`]), the Landlock ruleset is created and its file
-//! descriptor opened ([`landlock`]), resource limits are computed
-//! ([`limits`]). The post-fork code (the private `sys` module) only installs what was
-//! prepared here, with raw system calls.
+//! compiled to BPF (`seccomp.rs`, with the system-call table in
+//! `syscalls.rs`), the Landlock ruleset is created and its file descriptor
+//! opened (`landlock.rs`, with the program's ELF interpreter in `elf.rs`),
+//! resource limits are computed (`limits.rs`), the process tree's
+//! containment is chosen (`containment.rs`) and the kernel is probed
+//! (`probe.rs`). The post-fork code (the private `sys` module) only installs
+//! what was prepared here, with raw system calls.
+//!
+//! Public here: the description of a sandbox ([`SandboxSpec`] and its
+//! parts), what was enforced ([`SandboxReport`]), its errors, and
+//! [`probe()`]. The preparation steps themselves are private.
 
-pub mod containment;
-pub mod elf;
-pub mod landlock;
-pub mod limits;
-pub mod probe;
-pub mod seccomp;
-pub mod syscalls;
+pub(crate) mod containment;
+pub(crate) mod elf;
+pub(crate) mod landlock;
+pub(crate) mod limits;
+mod probe;
+pub(crate) mod seccomp;
+pub(crate) mod syscalls;
 
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
 
 pub use limits::Limits;
+pub use probe::{probe, KernelSupport};
 
 /// What to do when the kernel lacks a protection the action needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -433,6 +433,7 @@ pub fn number(name: &str) -> Option<i64> {
 }
 
 /// Every known name (sorted).
+#[cfg(test)]
 pub fn names() -> impl Iterator<Item = &'static str> {
     table().iter().map(|(n, _)| *n)
 }

@@ -56,15 +56,18 @@
 use std::fmt;
 use std::path::PathBuf;
 
+mod error;
 mod names;
 mod net;
 mod numbers;
-mod params;
 mod path;
+mod show;
 mod text;
+mod type_params;
 mod universal;
 
-pub(crate) use universal::is_invisible;
+pub use error::{Rejection, TypeError, ValueError};
+pub use show::{show_value, show_value_full};
 
 pub use path::PathKind;
 pub use text::{
@@ -73,7 +76,7 @@ pub use text::{
 
 use names::Account;
 use net::Family;
-use params::{quote, type_error, Params};
+use type_params::{quote, type_error, Params};
 use universal::reject;
 
 /// The largest value any type accepts, in bytes.
@@ -201,23 +204,6 @@ pub struct Validated {
     pub value: String,
     /// For `path` types: the resolved path (used for per-request `fs` rules).
     pub path: Option<PathBuf>,
-}
-
-/// Why a value was refused. The message completes the sentence
-/// `invalid argument N (NAME): "VALUE" ...`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Rejection(pub String);
-
-/// An error in a type definition (`type NAME = BASE PARAM...`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct TypeError {
-    /// Index into the words given to [`ValueType::parse`] of the offending
-    /// word (0 is the base type name).
-    pub word: usize,
-    /// What is wrong.
-    pub message: String,
 }
 
 impl ValueType {

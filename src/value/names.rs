@@ -34,7 +34,7 @@
 
 use nix::unistd::{Group, User};
 
-use super::params::{type_error, Params};
+use super::type_params::{type_error, Params};
 use super::universal::{reject, show_char};
 use super::{Rejection, TypeError};
 

@@ -21,7 +21,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
-use super::params::parse_u64;
+use super::type_params::parse_u64;
 use super::universal::reject;
 use super::Rejection;
 

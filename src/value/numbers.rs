@@ -25,7 +25,7 @@
 //!   sets. So `max=04777` allows setuid but not setgid (`02755`), which a
 //!   numeric comparison would let through.
 
-use super::params::{parse_u64, type_error, Params};
+use super::type_params::{parse_u64, type_error, Params};
 use super::universal::reject;
 use super::{Rejection, TypeError};
 

@@ -49,7 +49,7 @@ use std::fs;
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-use super::params::{type_error, Params};
+use super::type_params::{type_error, Params};
 use super::universal::{check_chars, reject};
 use super::{Rejection, TypeError, Validated, MAX_VALUE_LEN};
 

@@ -33,7 +33,7 @@ use std::fmt;
 
 use regex::bytes::{Regex, RegexBuilder};
 
-use super::params::type_error;
+use super::type_params::type_error;
 use super::universal::{check_chars, reject, show_char};
 use super::{Rejection, TypeError};
 

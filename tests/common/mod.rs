@@ -44,10 +44,10 @@ pub fn need_root() -> bool {
 /// Landlock with at least ABI `abi` and seccomp filters.
 pub fn need_sandbox(abi: u32) -> bool {
     require(
-        execward::sandbox::landlock::abi_version().is_some_and(|v| v >= abi),
+        execward::__private::sandbox::landlock::abi_version().is_some_and(|v| v >= abi),
         &format!("Landlock ABI {abi} is not available"),
     ) && require(
-        execward::sandbox::seccomp::seccomp_available(),
+        execward::__private::sandbox::seccomp::seccomp_available(),
         "seccomp filters are not available",
     )
 }

@@ -160,11 +160,7 @@ fn write_action(f: &mut fmt::Formatter<'_>, a: &Action) -> fmt::Result {
         option(f, &format!("allow {}", quote::word(&text)))?;
     }
     if let Some(r) = &a.run_as {
-        let text = match &r.group {
-            Some(g) => format!("{}:{g}", r.user),
-            None => r.user.clone(),
-        };
-        option(f, &format!("run-as {}", quote::word(&text)))?;
+        option(f, &format!("run-as {}", quote::word(&r.to_string())))?;
     }
     if a.timeout != DEFAULT_TIMEOUT {
         option(

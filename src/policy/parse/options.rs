@@ -8,8 +8,9 @@ use std::collections::HashSet;
 
 use super::syntax::{self, show};
 use super::{Diags, MAX_LIST_ITEMS};
+use crate::identity::UserGroup;
 use crate::lex::Word;
-use crate::policy::{Action, Allow, FsPath, RunAs, StdinSpec};
+use crate::policy::{Action, Allow, FsPath, StdinSpec};
 use crate::sandbox::{NetAccess, SandboxMode, SeccompProfile};
 use crate::template::{check_no_shell, parse_pieces, Arity, Piece, Placeholder};
 
@@ -241,12 +242,7 @@ fn run_as(p: &mut Pending, words: &[Word], at: &mut At<'_>) {
     let checked = syntax::check_account("user", user)
         .and_then(|()| group.map_or(Ok(()), |g| syntax::check_account("group", g)));
     match checked {
-        Ok(()) => {
-            p.action.run_as = Some(RunAs {
-                user: user.to_string(),
-                group: group.map(str::to_string),
-            })
-        }
+        Ok(()) => p.action.run_as = Some(UserGroup::new(user, group.map(str::to_string))),
         Err(message) => at.err(w.col, format!("run-as: {message}")),
     }
 }

@@ -22,6 +22,7 @@ pub const MAX_ARGS: usize = 1024;
 /// The outcome of binding: everything a run needs from the caller's
 /// arguments.
 #[derive(Clone)]
+#[non_exhaustive]
 pub struct Bound<'a> {
     /// The action.
     pub action: &'a Action,

@@ -197,3 +197,72 @@ impl Outcome {
         self.status.code()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::SandboxError;
+
+    /// Names every variant of the public error and status enums, so that
+    /// adding one does not compile until it is pinned (message, class,
+    /// exit status) in `tests/error_shape.rs` and listed in CHANGELOG.md.
+    #[allow(dead_code)]
+    fn every_variant_is_pinned(
+        e: &Error,
+        p: &PlanError,
+        r: &RunError,
+        y: &PolicyError,
+        s: &SandboxError,
+        c: ErrorClass,
+        t: Status,
+    ) {
+        match e {
+            Error::Policy(_)
+            | Error::Value(_)
+            | Error::Plan(_)
+            | Error::Run(_)
+            | Error::Denied(_)
+            | Error::Usage(_) => {}
+        }
+        match p {
+            PlanError::NotFound(_)
+            | PlanError::NotExecutable { .. }
+            | PlanError::RelativeProgram(_)
+            | PlanError::Nul { .. }
+            | PlanError::BadEnv(_)
+            | PlanError::StdinTooLarge(_)
+            | PlanError::RunAs(_)
+            | PlanError::NeedsPrivilege(_)
+            | PlanError::Sandbox(_)
+            | PlanError::Io { .. } => {}
+        }
+        match r {
+            RunError::Io { .. } | RunError::Setup { .. } | RunError::Exec { .. } => {}
+        }
+        match y {
+            PolicyError::Io { .. }
+            | PolicyError::Invalid { .. }
+            | PolicyError::UnknownAction(_) => {}
+        }
+        match s {
+            SandboxError::Unsupported { .. }
+            | SandboxError::RulePath { .. }
+            | SandboxError::Landlock(_)
+            | SandboxError::Seccomp(_)
+            | SandboxError::UnknownSyscall(_)
+            | SandboxError::Elf { .. }
+            | SandboxError::Containment(_) => {}
+        }
+        match c {
+            ErrorClass::Denied
+            | ErrorClass::InvalidArgument
+            | ErrorClass::Policy
+            | ErrorClass::Usage
+            | ErrorClass::Sandbox
+            | ErrorClass::Exec => {}
+        }
+        match t {
+            Status::Exited(_) | Status::Signaled(_) | Status::TimedOut => {}
+        }
+    }
+}

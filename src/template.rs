@@ -27,6 +27,7 @@ pub const MAX_NAME_LEN: usize = 64;
 
 /// How many caller arguments a placeholder takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Arity {
     /// Exactly one (`{name:type}`).
     One,
@@ -38,6 +39,7 @@ pub enum Arity {
 
 /// A typed placeholder.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Placeholder {
     /// Its name, used in error messages, `fs` rules and `explain`.
     pub name: String,
@@ -49,6 +51,7 @@ pub struct Placeholder {
 
 /// A piece of a word.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Piece {
     /// Literal text.
     Lit(String),
@@ -58,6 +61,7 @@ pub enum Piece {
 
 /// One word of a template.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TemplateWord {
     /// The pieces, in order.
     pub pieces: Vec<Piece>,
@@ -97,6 +101,7 @@ pub struct Template {
 /// offending word in the words given (0 is the program).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
+#[non_exhaustive]
 pub struct TemplateError {
     /// Index of the offending word.
     pub word: usize,

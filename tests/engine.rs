@@ -101,12 +101,9 @@ fn string_action(template: &str) -> Action {
     let params = t
         .placeholders()
         .iter()
-        .map(|p| Param {
-            name: p.name.clone(),
-            type_name: p.type_name.clone(),
-            ty: ValueType::builtin(&p.type_name).unwrap(),
-            arity: p.arity,
-            in_stdin: false,
+        .map(|p| {
+            let ty = ValueType::builtin(&p.type_name).unwrap();
+            Param::new(p.name.clone(), p.type_name.clone(), ty, p.arity)
         })
         .collect();
     Action::new("t", t, params)
@@ -187,10 +184,7 @@ fn output_cap_bounds_an_endless_writer() {
     let cap = 1 << 20;
     let t = Instant::now();
     let out = Command::new("/usr/bin/yes")
-        .limits(Limits {
-            output: cap,
-            ..Limits::default()
-        })
+        .limits(Limits::default().with_output(cap))
         .timeout(Duration::from_secs(2))
         .output()
         .unwrap();

@@ -39,10 +39,7 @@ const SECOND: Duration = Duration::from_secs(1);
 // Fork bomb.
 
 fn nproc_limits(n: u64) -> Limits {
-    Limits {
-        nproc: Some(n),
-        ..Limits::default()
-    }
+    Limits::default().with_nproc(Some(n))
 }
 
 /// The directory of the pids cgroup that `pid` is in.

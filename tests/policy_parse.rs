@@ -337,10 +337,7 @@ fn seccomp_forms() {
         action("action a = /bin/a\n    seccomp default allow=ptrace,process_vm_readv\n").seccomp;
     assert_eq!(
         s,
-        SeccompSpec {
-            profile: SeccompProfile::Default,
-            allow: vec!["ptrace".into(), "process_vm_readv".into()]
-        }
+        SeccompSpec::new(SeccompProfile::Default, ["ptrace", "process_vm_readv"])
     );
 }
 
@@ -349,26 +346,24 @@ fn limit_forms() {
     let a = action("action a = /bin/a\n    limit nproc=32 nofile=256 as=512M\n    limit fsize=64M output=1M cpu=5m\n");
     assert_eq!(
         a.limits,
-        Limits {
-            cpu: Some(300),
-            address_space: Some(512 << 20),
-            nproc: Some(32),
-            nofile: Some(256),
-            fsize: Some(64 << 20),
-            output: 1 << 20
-        }
+        Limits::default()
+            .with_cpu(Some(300))
+            .with_address_space(Some(512 << 20))
+            .with_nproc(Some(32))
+            .with_nofile(Some(256))
+            .with_fsize(Some(64 << 20))
+            .with_output(1 << 20)
     );
     let a = action("action a = /bin/a\n    limit cpu=inherit as=inherit nproc=inherit nofile=inherit fsize=0 output=0\n");
     assert_eq!(
         a.limits,
-        Limits {
-            cpu: None,
-            address_space: None,
-            nproc: None,
-            nofile: None,
-            fsize: Some(0),
-            output: 0
-        }
+        Limits::default()
+            .with_cpu(None)
+            .with_address_space(None)
+            .with_nproc(None)
+            .with_nofile(None)
+            .with_fsize(Some(0))
+            .with_output(0)
     );
     assert_eq!(
         action("action a = /bin/a\n    limit cpu=30 as=2G\n")

@@ -40,33 +40,9 @@ fn default_read_plus(extra: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn net_connect(port: u16) -> NetAccess {
-    NetAccess {
-        connect: [port].into_iter().collect(),
-        ..NetAccess::none()
-    }
-}
-
-fn net_unix() -> NetAccess {
-    NetAccess {
-        unix: true,
-        ..NetAccess::none()
-    }
-}
-
-fn net_any() -> NetAccess {
-    NetAccess {
-        any: true,
-        ..NetAccess::none()
-    }
-}
-
 /// The `default` profile with `names` taken out of its deny list.
 fn default_allowing(names: &[&str]) -> SeccompSpec {
-    SeccompSpec {
-        profile: SeccompProfile::Default,
-        allow: names.iter().map(|s| s.to_string()).collect(),
-    }
+    SeccompSpec::new(SeccompProfile::Default, names.iter().copied())
 }
 
 // ---------------------------------------------------------------------------
@@ -201,7 +177,7 @@ fn tcp_connect_to_loopback_is_refused() {
     let o = run(&sandboxed(a, &argv));
     assert_blocked(&o, &[EPERM], "TCP under net none");
     // net connect OTHER: the socket is allowed, Landlock refuses the port.
-    let o = run(sandboxed(a, &argv).net(net_connect(other_port)));
+    let o = run(sandboxed(a, &argv).net(NetAccess::none().with_connect([other_port])));
     assert_blocked(&o, &[EACCES], "TCP to a port not in net connect");
     // Loopback delivery is synchronous: had a connection been made, it
     // would be queued by the time the child has exited.
@@ -212,10 +188,10 @@ fn tcp_connect_to_loopback_is_refused() {
     );
 
     // Controls: the port in `net connect`, and `net any`.
-    let o = run(sandboxed(a, &argv).net(net_connect(port)));
+    let o = run(sandboxed(a, &argv).net(NetAccess::none().with_connect([port])));
     assert_worked(&o, "TCP with net connect PORT");
     assert_eq!(pending_connection(&l).as_deref(), Some(&b"exfil"[..]));
-    let o = run(sandboxed(a, &argv).net(net_any()));
+    let o = run(sandboxed(a, &argv).net(NetAccess::any()));
     assert_worked(&o, "TCP with net any");
     assert_eq!(pending_connection(&l).as_deref(), Some(&b"exfil"[..]));
 }
@@ -235,12 +211,12 @@ fn udp_send_to_loopback_is_refused() {
     assert_blocked(&o, &[EPERM], "UDP under net none");
     // Even with TCP to that very port allowed, UDP stays refused (Landlock
     // only restricts TCP before ABI 10, so seccomp refuses datagrams).
-    let o = run(sandboxed(a, &argv).net(net_connect(port)));
+    let o = run(sandboxed(a, &argv).net(NetAccess::none().with_connect([port])));
     assert_blocked(&o, &[EPERM], "UDP under net connect PORT");
     assert_eq!(pending_datagram(&u), None, "no datagram may arrive");
 
     // Control: `net any`.
-    let o = run(sandboxed(a, &argv).net(net_any()));
+    let o = run(sandboxed(a, &argv).net(NetAccess::any()));
     assert_worked(&o, "UDP with net any");
     assert_eq!(pending_datagram(&u).as_deref(), Some(&b"exfil"[..]));
 }
@@ -270,14 +246,14 @@ fn abstract_unix_socket_outside_the_sandbox_is_unreachable() {
     assert_blocked(&o, &[EPERM], "abstract socket under net none");
     // net unix: the socket may be made, but the Landlock scope keeps
     // abstract names outside the sandbox out of reach.
-    let o = run(sandboxed(a, &argv).net(net_unix()));
+    let o = run(sandboxed(a, &argv).net(NetAccess::none().with_unix()));
     assert_blocked(&o, &[EPERM], "abstract socket under net unix");
     assert!(!unix_pending(&l), "nothing may reach the listener");
 
     // Controls: unsandboxed, and `net any` (which does not scope them).
     assert_worked_unsandboxed(&unsandboxed(a, &argv), "abstract connect");
     assert!(unix_pending(&l));
-    let o = run(sandboxed(a, &argv).net(net_any()));
+    let o = run(sandboxed(a, &argv).net(NetAccess::any()));
     assert_worked(&o, "abstract connect with net any");
     assert!(unix_pending(&l));
 }
@@ -301,7 +277,7 @@ fn pathname_unix_socket_is_refused_under_net_none() {
     // Controls: unsandboxed, and `net unix`.
     assert_worked_unsandboxed(&unsandboxed(a, &argv), "pathname connect");
     assert!(unix_pending(&l));
-    let o = run(sandboxed(a, &argv).net(net_unix()));
+    let o = run(sandboxed(a, &argv).net(NetAccess::none().with_unix()));
     assert_worked(&o, "pathname connect with net unix");
     assert!(unix_pending(&l));
 }
@@ -548,10 +524,7 @@ fn a_gigabyte_allocation_fails_under_as_256m() {
     if !need_sandbox(1) {
         return;
     }
-    let limits = |bytes: u64| Limits {
-        address_space: Some(bytes),
-        ..Limits::default()
-    };
+    let limits = |bytes: u64| Limits::default().with_address_space(Some(bytes));
     let o = run(sandboxed(a, &["alloc", "1024"]).limits(limits(256 << 20)));
     assert_blocked(&o, &[libc::ENOMEM], "1 GiB under as=256M");
     // Control: the same under as=4G.
@@ -597,10 +570,7 @@ fn a_root_child_cannot_lift_its_memory_limit() {
         );
         return;
     }
-    let limits = Limits {
-        address_space: Some(LIMIT),
-        ..Limits::default()
-    };
+    let limits = Limits::default().with_address_space(Some(LIMIT));
     let o = run(sandboxed(a, &["alloc", "1024", "raise"]).limits(limits));
     assert_blocked(&o, &[EPERM], "setrlimit(RLIMIT_AS, unlimited) as root");
 }
@@ -911,10 +881,7 @@ fn role_pty_caller() {
     };
     let o = run(sandboxed(a, &args)
         .stdin(Stdin::Inherit)
-        .seccomp(SeccompSpec {
-            profile,
-            allow: vec![],
-        }));
+        .seccomp(SeccompSpec::new(profile, Vec::<String>::new())));
     println!("RESULT status={}", o.status.code());
     println!(
         "RESULT errno={}",

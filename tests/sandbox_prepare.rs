@@ -170,27 +170,6 @@ fn default_bpf(net: &NetAccess) -> BpfProgram {
     compile(&SeccompSpec::default(), net).expect("compile default")
 }
 
-fn net_connect(ports: &[u16]) -> NetAccess {
-    NetAccess {
-        connect: ports.iter().copied().collect(),
-        ..NetAccess::none()
-    }
-}
-
-fn net_unix() -> NetAccess {
-    NetAccess {
-        unix: true,
-        ..NetAccess::none()
-    }
-}
-
-fn net_any() -> NetAccess {
-    NetAccess {
-        any: true,
-        ..NetAccess::none()
-    }
-}
-
 /// A fresh scratch directory (not beneath the default read set).
 fn scratch(name: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -226,19 +205,14 @@ fn landlock_for(
 fn all_nets() -> Vec<NetAccess> {
     vec![
         NetAccess::none(),
-        net_unix(),
-        net_connect(&[443]),
-        NetAccess {
-            bind: [8080].into_iter().collect(),
-            ..NetAccess::none()
-        },
-        NetAccess {
-            unix: true,
-            connect: [25, 443, 3306].into_iter().collect(),
-            bind: [8080].into_iter().collect(),
-            any: false,
-        },
-        net_any(),
+        NetAccess::none().with_unix(),
+        NetAccess::none().with_connect([443]),
+        NetAccess::none().with_bind([8080]),
+        NetAccess::none()
+            .with_unix()
+            .with_connect([25, 443, 3306])
+            .with_bind([8080]),
+        NetAccess::any(),
     ]
 }
 
@@ -259,10 +233,7 @@ fn compiles_every_profile_and_net_combination() {
     for profile in [SeccompProfile::Default, SeccompProfile::Strict] {
         for net in all_nets() {
             for allow in &allows {
-                let spec = SeccompSpec {
-                    profile,
-                    allow: allow.clone(),
-                };
+                let spec = SeccompSpec::new(profile, allow.clone());
                 let p = compile(&spec, &net).unwrap_or_else(|e| panic!("{profile} {net}: {e}"));
                 assert!(!p.is_empty());
                 assert!(p.len() <= BPF_MAXINSNS, "{} instructions", p.len());
@@ -279,10 +250,7 @@ fn compiles_every_profile_and_net_combination() {
 
 #[test]
 fn unknown_or_unliftable_allow_names_are_refused() {
-    let spec = |names: &[&str]| SeccompSpec {
-        profile: SeccompProfile::Default,
-        allow: names.iter().map(|s| s.to_string()).collect(),
-    };
+    let spec = |names: &[&str]| SeccompSpec::new(SeccompProfile::Default, names.iter().copied());
     match compile(&spec(&["no_such_call"]), &NetAccess::none()) {
         Err(SandboxError::UnknownSyscall(n)) => assert_eq!(n, "no_such_call"),
         other => panic!("{other:?}"),
@@ -298,10 +266,7 @@ fn unknown_or_unliftable_allow_names_are_refused() {
     ));
     for guarded in ["ioctl", "socket"] {
         for profile in [SeccompProfile::Default, SeccompProfile::Strict] {
-            let s = SeccompSpec {
-                profile,
-                allow: vec![guarded.into()],
-            };
+            let s = SeccompSpec::new(profile, [guarded]);
             assert!(
                 matches!(
                     compile(&s, &NetAccess::none()),
@@ -346,10 +311,7 @@ fn default_profile_refuses_namespaces() {
     assert!(!attacked.status.success(), "unshare -U must fail");
     // allow=unshare lifts it.
     let lifted = compile(
-        &SeccompSpec {
-            profile: SeccompProfile::Default,
-            allow: vec!["unshare".into()],
-        },
+        &SeccompSpec::new(SeccompProfile::Default, ["unshare"]),
         &NetAccess::none(),
     )
     .unwrap();
@@ -502,15 +464,19 @@ attempt(lambda: S.socket(S.AF_NETLINK, S.SOCK_RAW, 0).close())
             NetAccess::none(),
             [&e, &e, &e, &e, &e, &e, &e, &ok, &e],
         ),
-        ("unix", net_unix(), [&e, &e, &e, &e, &e, &ok, &ok, &ok, &e]),
+        (
+            "unix",
+            NetAccess::none().with_unix(),
+            [&e, &e, &e, &e, &e, &ok, &ok, &ok, &e],
+        ),
         (
             "connect 443",
-            net_connect(&[443]),
+            NetAccess::none().with_connect([443]),
             [&ok, &ok, &ok, &e, &e, &e, &e, &ok, &e],
         ),
         (
             "any",
-            net_any(),
+            NetAccess::any(),
             [&ok, &ok, &ok, &ok, &ctl[4], &ok, &ok, &ok, &ctl[8]],
         ),
     ];
@@ -521,14 +487,7 @@ attempt(lambda: S.socket(S.AF_NETLINK, S.SOCK_RAW, 0).close())
             continue;
         }
         for (name, net, want) in &cases {
-            let bpf = compile(
-                &SeccompSpec {
-                    profile,
-                    allow: vec![],
-                },
-                net,
-            )
-            .unwrap();
+            let bpf = compile(&SeccompSpec::new(profile, Vec::<String>::new()), net).unwrap();
             let out = py_with_prelude(
                 code,
                 Confine {
@@ -548,10 +507,7 @@ fn strict_profile_runs_coreutils_and_refuses_the_rest() {
         return;
     }
     let strict = compile(
-        &SeccompSpec {
-            profile: SeccompProfile::Strict,
-            allow: vec![],
-        },
+        &SeccompSpec::new(SeccompProfile::Strict, Vec::<String>::new()),
         &NetAccess::none(),
     )
     .unwrap();
@@ -700,10 +656,7 @@ attempt(lambda: w("/dev/full"))
     let _ = std::fs::remove_file(allowed.join("fifo"));
     assert_ne!(ctl[6], libc::EACCES.to_string());
 
-    let fs = FsAccess {
-        write: vec![allowed.clone()],
-        ..FsAccess::default_policy()
-    };
+    let fs = FsAccess::default_policy().with_write([allowed.clone()]);
     let (fd, _) = landlock_for(PYTHON, &[], &fs, &NetAccess::none());
     let out = py_with_prelude(
         &code,
@@ -748,10 +701,7 @@ except OSError as e:
         )
     };
     let eacces = libc::EACCES.to_string();
-    let fs = FsAccess {
-        write: vec![dir.clone()],
-        ..FsAccess::default_policy()
-    };
+    let fs = FsAccess::default_policy().with_write([dir.clone()]);
 
     // /bin/sh is readable (default read set) but not executable.
     let (fd, _) = landlock_for(PYTHON, &[], &fs, &NetAccess::none());
@@ -775,10 +725,7 @@ except OSError as e:
         },
     );
     assert_eq!(o.status.code(), Some(7), "control: /bin/sh allowed");
-    let fs_exec = FsAccess {
-        exec: vec![dir.clone()],
-        ..fs.clone()
-    };
+    let fs_exec = fs.clone().with_exec([dir.clone()]);
     let (fd3, _) = landlock_for(PYTHON, &[], &fs_exec, &NetAccess::none());
     let o = run(
         &[PYTHON, "-S", "-c", &code(dropped.to_str().unwrap())],
@@ -854,7 +801,7 @@ attempt(lambda: bind(0))
         .unwrap()
         .unwrap()
     };
-    let fd = prep(&net_connect(&[p1]));
+    let fd = prep(&NetAccess::none().with_connect([p1]));
     let out = py_with_prelude(
         &code,
         Confine {
@@ -865,11 +812,7 @@ attempt(lambda: bind(0))
     let eacces = libc::EACCES.to_string();
     assert_eq!(out, ["ok", &eacces, &eacces]);
     // Control: both ports and bind to port 0 allowed.
-    let both = NetAccess {
-        connect: [p1, p2].into_iter().collect(),
-        bind: [0].into_iter().collect(),
-        ..NetAccess::none()
-    };
+    let both = NetAccess::none().with_connect([p1, p2]).with_bind([0]);
     let fd = prep(&both);
     let out = py_with_prelude(
         &code,
@@ -904,7 +847,12 @@ attempt(conn)
     let ctl = py_with_prelude(&code, Confine::default());
     assert_eq!(ctl, ["ok", "ok"], "control without Landlock");
     let eperm = libc::EPERM.to_string();
-    let (fd, report) = landlock_for(PYTHON, &[], &FsAccess::default_policy(), &net_unix());
+    let (fd, report) = landlock_for(
+        PYTHON,
+        &[],
+        &FsAccess::default_policy(),
+        &NetAccess::none().with_unix(),
+    );
     assert!(report.landlock_scopes);
     let out = py_with_prelude(
         &code,
@@ -919,7 +867,7 @@ attempt(conn)
         "signal and abstract socket scoped"
     );
     // `net any` leaves abstract sockets reachable; signals stay scoped.
-    let (fd, _) = landlock_for(PYTHON, &[], &FsAccess::default_policy(), &net_any());
+    let (fd, _) = landlock_for(PYTHON, &[], &FsAccess::default_policy(), &NetAccess::any());
     let out = py_with_prelude(
         &code,
         Confine {
@@ -943,10 +891,7 @@ fn landlock_and_seccomp_together() {
     );
     for profile in [SeccompProfile::Default, SeccompProfile::Strict] {
         let bpf = compile(
-            &SeccompSpec {
-                profile,
-                allow: vec![],
-            },
+            &SeccompSpec::new(profile, Vec::<String>::new()),
             &NetAccess::none(),
         )
         .unwrap();
@@ -1003,10 +948,7 @@ fn landlock_prepare_errors_and_report() {
         return;
     };
     let mut r = SandboxReport::default();
-    let missing = FsAccess {
-        read: vec![PathBuf::from("/nonexistent/execward")],
-        ..FsAccess::default()
-    };
+    let missing = FsAccess::default().with_read(["/nonexistent/execward"]);
     assert!(matches!(
         prepare(
             &missing,
@@ -1041,24 +983,14 @@ fn landlock_prepare_errors_and_report() {
         Err(SandboxError::RulePath { .. })
     ));
     // Rules on files get file rights only; symlinked paths are followed.
-    let fs = FsAccess {
-        read: vec![
-            "/etc/passwd".into(),
-            "/bin".into(),
-            "/lib64".into(),
-            "/usr".into(),
-        ],
-        write: vec![PathBuf::from(env!("CARGO_TARGET_TMPDIR"))],
-        exec: vec!["/usr/bin/true".into()],
-    };
+    let fs = FsAccess::default()
+        .with_read(["/etc/passwd", "/bin", "/lib64", "/usr"])
+        .with_write([env!("CARGO_TARGET_TMPDIR")])
+        .with_exec(["/usr/bin/true"]);
     let mut r = SandboxReport::default();
     let fd = prepare(
         &fs,
-        &NetAccess {
-            unix: true,
-            connect: [443].into_iter().collect(),
-            ..NetAccess::none()
-        },
+        &NetAccess::none().with_unix().with_connect([443]),
         &exec_closure(Path::new("/usr/bin/true")).unwrap(),
         true,
         SandboxMode::Required,

@@ -124,41 +124,38 @@ fuzz_target!(|input: Input| {
     // Up to 9999-12-31T23:59:59 (four-digit years).
     let seconds = input.seconds % 253_402_300_800;
     let millis = input.millis % 1000;
-    let record = Record {
-        time: UNIX_EPOCH + Duration::from_secs(seconds) + Duration::from_millis(millis.into()),
-        caller_uid: input.caller_uid,
-        caller_name: input.caller_name.clone(),
-        action: input.action.clone(),
-        args: input.args.clone(),
-        decision: if input.allowed { Decision::Allowed } else { Decision::Denied },
-        reason: input.reason.clone(),
-        argv: input.argv.clone(),
-        pid: Some(input.caller_uid ^ 0x5555),
-        exit: Some(match &input.exit_error {
-            Some(e) => ExitRecord::Error(e.clone()),
-            None => ExitRecord::Status(Status::Exited(input.caller_uid as i32)),
-        }),
-        duration: input.duration_ms.map(|ms| Duration::from_millis(ms.into())),
-        sandbox: Some(SandboxReport {
-            landlock_abi: Some(6),
-            landlock: input.allowed,
-            landlock_net: true,
-            landlock_scopes: false,
-            seccomp: input.seccomp.clone(),
-            containment: input.action.clone(),
-            missing: input.missing.clone(),
-            ..SandboxReport::default()
-        }),
-        limits: input.limits.map(|([cpu, address_space, nproc, nofile, fsize], output)| Limits {
-            cpu,
-            address_space,
-            nproc,
-            nofile,
-            fsize,
-            output,
-        }),
-        truncated: input.allowed,
-    };
+    let mut record = Record::new(&input.action, input.args.clone());
+    record.time = UNIX_EPOCH + Duration::from_secs(seconds) + Duration::from_millis(millis.into());
+    record.caller_uid = input.caller_uid;
+    record.caller_name = input.caller_name.clone();
+    record.decision = if input.allowed { Decision::Allowed } else { Decision::Denied };
+    record.reason = input.reason.clone();
+    record.argv = input.argv.clone();
+    record.pid = Some(input.caller_uid ^ 0x5555);
+    record.exit = Some(match &input.exit_error {
+        Some(e) => ExitRecord::Error(e.clone()),
+        None => ExitRecord::Status(Status::Exited(input.caller_uid as i32)),
+    });
+    record.duration = input.duration_ms.map(|ms| Duration::from_millis(ms.into()));
+    let mut sandbox = SandboxReport::default();
+    sandbox.landlock_abi = Some(6);
+    sandbox.landlock = input.allowed;
+    sandbox.landlock_net = true;
+    sandbox.landlock_scopes = false;
+    sandbox.seccomp = input.seccomp.clone();
+    sandbox.containment = input.action.clone();
+    sandbox.missing = input.missing.clone();
+    record.sandbox = Some(sandbox);
+    record.limits = input.limits.map(|([cpu, address_space, nproc, nofile, fsize], output)| {
+        Limits::default()
+            .with_cpu(cpu)
+            .with_address_space(address_space)
+            .with_nproc(nproc)
+            .with_nofile(nofile)
+            .with_fsize(fsize)
+            .with_output(output)
+    });
+    record.truncated = input.allowed;
     let line = record.to_json();
     if let Some(c) = line.chars().find(|&c| is_control(c) || c == '\u{2028}' || c == '\u{2029}') {
         panic!("record holds U+{:04X}: {line}", u32::from(c));

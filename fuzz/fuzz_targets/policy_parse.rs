@@ -71,12 +71,14 @@ fn check_action(a: &Action) {
                 match piece {
                     Piece::Hole(h) => assert!(*h < a.params.len(), "{}: stdin hole {h}", a.name),
                     Piece::Lit(l) => no_nul("stdin text", l.as_bytes()),
+                    other => panic!("{}: a stdin piece this target does not know: {other:?}", a.name),
                 }
             }
         }
         StdinSpec::Unset | StdinSpec::Null | StdinSpec::Inherit => {
             assert!(a.params.iter().all(|p| !p.in_stdin), "{}: in_stdin without stdin", a.name)
         }
+        other => panic!("{}: a stdin form this target does not know: {other:?}", a.name),
     }
     let fs = a.fs.read.iter().flatten().chain(&a.fs.write).chain(&a.fs.exec);
     for f in fs {
@@ -86,6 +88,7 @@ fn check_action(a: &Action) {
                 let p = a.params.iter().find(|p| &p.name == name);
                 assert!(p.is_some_and(|p| p.ty.is_path()), "{}: fs {{{name}}} is not a path param", a.name);
             }
+            other => panic!("{}: an fs path this target does not know: {other:?}", a.name),
         }
     }
     check_path("cwd", &a.cwd);

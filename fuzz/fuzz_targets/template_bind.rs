@@ -78,6 +78,7 @@ fn model(template: &Template, params: &[Param], args: &[&[u8]]) -> Result<Vec<St
                 Piece::Hole(h) => guarded[*h] = !seen_dashdash,
                 Piece::Lit(t) if t.is_empty() => {}
                 Piece::Lit(_) => break,
+                other => panic!("a piece the model does not know: {other:?}"),
             }
         }
     }
@@ -90,6 +91,7 @@ fn model(template: &Template, params: &[Param], args: &[&[u8]]) -> Result<Vec<St
             Arity::One => 1,
             Arity::Optional => rest.min(1),
             Arity::Variadic => rest,
+            other => panic!("an arity the model does not know: {other:?}"),
         };
         let mut vs = Vec::new();
         for raw in &args[next..next + take] {
@@ -122,6 +124,7 @@ fn model(template: &Template, params: &[Param], args: &[&[u8]]) -> Result<Vec<St
                     [] => present = false,
                     more => panic!("{} values for a placeholder inside a word", more.len()),
                 },
+                other => panic!("a piece the model does not know: {other:?}"),
             }
         }
         if present {
@@ -151,13 +154,7 @@ fuzz_target!(|data: &[u8]| {
     let params: Vec<Param> = template
         .placeholders()
         .iter()
-        .map(|ph| Param {
-            name: ph.name.clone(),
-            type_name: ph.type_name.clone(),
-            ty: type_for(&ph.type_name),
-            arity: ph.arity,
-            in_stdin: false,
-        })
+        .map(|ph| Param::new(ph.name.clone(), ph.type_name.clone(), type_for(&ph.type_name), ph.arity))
         .collect();
     let action = Action::new("fuzz", template.clone(), params.clone());
     assert_eq!(action.secret_positions(args.len()).len(), args.len());
@@ -182,6 +179,7 @@ fuzz_target!(|data: &[u8]| {
                     Arity::One => 1,
                     Arity::Optional => (args.len() - next).min(1),
                     Arity::Variadic => args.len() - next,
+                    other => panic!("an arity the model does not know: {other:?}"),
                 };
                 taken.push(&args[next..next + take]);
                 next += take;

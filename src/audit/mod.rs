@@ -26,6 +26,7 @@ use json::{json_array, rfc3339};
 
 /// The decision recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Decision {
     /// The request passed every check and the action ran (or was started).
     Allowed,
@@ -35,6 +36,7 @@ pub enum Decision {
 
 /// How an allowed request ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ExitRecord {
     /// The child's status.
     Status(Status),
@@ -44,6 +46,7 @@ pub enum ExitRecord {
 
 /// One audit record.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Record {
     /// When the request arrived.
     pub time: SystemTime,
@@ -207,6 +210,7 @@ impl Record {
 
 /// Where records go.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Sink {
     /// Appended to a file.
     File {

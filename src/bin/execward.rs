@@ -158,6 +158,8 @@ fn cmd_run(args: &[OsString]) -> ExitCode {
             .map_err(|e| format!("cannot open the audit log {}: {e}", path.display())),
         (None, AuditTarget::Syslog) => Ok(Sink::Syslog),
         (None, AuditTarget::None | AuditTarget::Unset) => Ok(Sink::None),
+        // A target this tool does not know: refuse rather than not record.
+        (None, other) => Err(format!("audit target {other:?} is not supported")),
     };
     let mut sink = match sink {
         Ok(s) => s,

@@ -24,6 +24,7 @@ pub use parse::{
 
 /// A parsed, valid policy.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Policy {
     /// Where requests are recorded (`audit ...`).
     pub audit: AuditTarget,
@@ -35,6 +36,7 @@ pub struct Policy {
 
 /// `type NAME = BASE PARAM...`
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct NamedType {
     /// The type's name.
     pub name: String,
@@ -46,6 +48,7 @@ pub struct NamedType {
 
 /// Where the audit log goes (`audit file PATH | syslog | none`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum AuditTarget {
     /// No `audit` line: the caller decides (the CLI's `--audit FILE`).
     #[default]
@@ -60,6 +63,7 @@ pub enum AuditTarget {
 
 /// Who may run an action through `execward-helper` (`allow ...`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Allow {
     /// `allow user=NAME`
     User(String),
@@ -73,6 +77,7 @@ pub enum Allow {
 
 /// What the child reads (`stdin none | inherit | TEMPLATE`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum StdinSpec {
     /// No `stdin` line: `/dev/null` for the library and the helper; the
     /// tool's own stdin for `execward run` (SPEC: "the child's
@@ -91,6 +96,7 @@ pub enum StdinSpec {
 
 /// A path in an `fs` rule.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FsPath {
     /// A literal absolute path.
     Path(PathBuf),
@@ -100,6 +106,7 @@ pub enum FsPath {
 
 /// The `fs` rules of an action.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub struct FsRules {
     /// `fs read ...`; `None`: SPEC's default read set. Any `fs read` line
     /// replaces the default set.
@@ -112,6 +119,7 @@ pub struct FsRules {
 
 /// A placeholder of an action with its resolved type.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Param {
     /// The placeholder's name.
     pub name: String,
@@ -127,6 +135,7 @@ pub struct Param {
 
 /// One action: a template and its options.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Action {
     /// The action's name.
     pub name: String,
@@ -159,6 +168,25 @@ pub struct Action {
     pub sandbox: SandboxMode,
     /// 1-based line of the `action` line.
     pub line: usize,
+}
+
+impl Param {
+    /// A placeholder `name` of type `type_name` (resolved to `ty`) taking
+    /// `arity` arguments, in the argv template (not in `stdin`).
+    pub fn new(
+        name: impl Into<String>,
+        type_name: impl Into<String>,
+        ty: ValueType,
+        arity: Arity,
+    ) -> Param {
+        Param {
+            name: name.into(),
+            type_name: type_name.into(),
+            ty,
+            arity,
+            in_stdin: false,
+        }
+    }
 }
 
 /// The default wall-clock limit of an action.
@@ -215,6 +243,7 @@ impl Action {
 
 /// One error found in a policy file.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Diagnostic {
     /// 1-based line.
     pub line: usize,
@@ -233,6 +262,7 @@ impl Diagnostic {
 
 /// Errors of the policy layer.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum PolicyError {
     /// The file could not be read.
     #[error("cannot read {path}: {source}")]

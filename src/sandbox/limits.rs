@@ -9,6 +9,7 @@ use std::fmt;
 /// The resource limits of an action. Every field has a sane default
 /// ([`Limits::default`]); `None` means "leave the inherited limit".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Limits {
     /// CPU seconds (`RLIMIT_CPU`).
     pub cpu: Option<u64>,
@@ -37,6 +38,45 @@ impl Default for Limits {
             fsize: Some(1 << 30),
             output: 16 << 20,
         }
+    }
+}
+
+impl Limits {
+    /// These limits with `RLIMIT_CPU` set to `seconds` (`None`: none).
+    pub fn with_cpu(mut self, seconds: Option<u64>) -> Self {
+        self.cpu = seconds;
+        self
+    }
+
+    /// These limits with `RLIMIT_AS` set to `bytes` (`None`: none).
+    pub fn with_address_space(mut self, bytes: Option<u64>) -> Self {
+        self.address_space = bytes;
+        self
+    }
+
+    /// These limits with `RLIMIT_NPROC` and the pids bound set to `n`
+    /// (`None`: none).
+    pub fn with_nproc(mut self, n: Option<u64>) -> Self {
+        self.nproc = n;
+        self
+    }
+
+    /// These limits with `RLIMIT_NOFILE` set to `n` (`None`: none).
+    pub fn with_nofile(mut self, n: Option<u64>) -> Self {
+        self.nofile = n;
+        self
+    }
+
+    /// These limits with `RLIMIT_FSIZE` set to `bytes` (`None`: none).
+    pub fn with_fsize(mut self, bytes: Option<u64>) -> Self {
+        self.fsize = bytes;
+        self
+    }
+
+    /// These limits with the output cap set to `bytes`.
+    pub fn with_output(mut self, bytes: u64) -> Self {
+        self.output = bytes;
+        self
     }
 }
 

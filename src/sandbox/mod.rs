@@ -32,6 +32,7 @@ pub use probe::{probe, KernelSupport};
 
 /// What to do when the kernel lacks a protection the action needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum SandboxMode {
     /// Refuse to run (`sandbox required`, the default).
     #[default]
@@ -54,6 +55,7 @@ impl fmt::Display for SandboxMode {
 ///
 /// The default, [`NetAccess::none`], allows no socket but `socketpair`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub struct NetAccess {
     /// Unix-domain sockets (`net unix`).
     pub unix: bool,
@@ -69,6 +71,32 @@ impl NetAccess {
     /// No sockets at all except `socketpair` (`net none`).
     pub fn none() -> Self {
         Self::default()
+    }
+
+    /// Unrestricted network access (`net any`).
+    pub fn any() -> Self {
+        NetAccess {
+            any: true,
+            ..Self::default()
+        }
+    }
+
+    /// These rules plus Unix-domain sockets (`net unix`).
+    pub fn with_unix(mut self) -> Self {
+        self.unix = true;
+        self
+    }
+
+    /// These rules plus TCP connections to `ports` (`net connect PORT...`).
+    pub fn with_connect(mut self, ports: impl IntoIterator<Item = u16>) -> Self {
+        self.connect.extend(ports);
+        self
+    }
+
+    /// These rules plus binding TCP `ports` (`net bind PORT...`).
+    pub fn with_bind(mut self, ports: impl IntoIterator<Item = u16>) -> Self {
+        self.bind.extend(ports);
+        self
     }
 
     /// True when any TCP port is allowed (so `AF_INET`/`AF_INET6` stream
@@ -106,6 +134,7 @@ impl fmt::Display for NetAccess {
 /// Filesystem access of the child (`fs read|write|exec PATH...`), with every
 /// path already absolute and resolved (placeholders bound).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub struct FsAccess {
     /// Paths (files or directory trees) the child may read.
     pub read: Vec<PathBuf>,
@@ -130,10 +159,29 @@ impl FsAccess {
             exec: Vec::new(),
         }
     }
+
+    /// These rules with the read set replaced by `paths`.
+    pub fn with_read<P: Into<PathBuf>>(mut self, paths: impl IntoIterator<Item = P>) -> Self {
+        self.read = paths.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// These rules with the write set replaced by `paths`.
+    pub fn with_write<P: Into<PathBuf>>(mut self, paths: impl IntoIterator<Item = P>) -> Self {
+        self.write = paths.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// These rules with the execute set replaced by `paths`.
+    pub fn with_exec<P: Into<PathBuf>>(mut self, paths: impl IntoIterator<Item = P>) -> Self {
+        self.exec = paths.into_iter().map(Into::into).collect();
+        self
+    }
 }
 
 /// The base seccomp profile (`seccomp default | strict`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub enum SeccompProfile {
     /// A deny list of dangerous system calls; everything else allowed.
     #[default]
@@ -153,6 +201,7 @@ impl fmt::Display for SeccompProfile {
 
 /// The seccomp part of an action (`seccomp PROFILE [allow=SYSCALL,...]`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub struct SeccompSpec {
     /// The base profile.
     pub profile: SeccompProfile,
@@ -161,8 +210,22 @@ pub struct SeccompSpec {
     pub allow: Vec<String>,
 }
 
+impl SeccompSpec {
+    /// `profile` with the system calls `allow` (by name) lifted.
+    pub fn new<S: Into<String>>(
+        profile: SeccompProfile,
+        allow: impl IntoIterator<Item = S>,
+    ) -> Self {
+        SeccompSpec {
+            profile,
+            allow: allow.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
 /// Everything the sandbox of one run is made of, fully resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
 pub struct SandboxSpec {
     /// Landlock filesystem rules.
     pub fs: FsAccess,
@@ -177,6 +240,7 @@ pub struct SandboxSpec {
 /// Errors of the sandbox layer: a protection could not be prepared or the
 /// kernel lacks it.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum SandboxError {
     /// The kernel lacks a protection that the action requires.
     #[error("this kernel lacks {what}; refusing to run without it (`sandbox required`)")]
@@ -217,6 +281,7 @@ pub enum SandboxError {
 /// What was actually enforced for one run, for `explain`, the result and
 /// the audit record.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct SandboxReport {
     /// The kernel's Landlock ABI version, if Landlock is available.
     pub landlock_abi: Option<u32>,

@@ -9,6 +9,7 @@ use std::path::Path;
 
 /// The kernel features execward can use, as detected by [`probe`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct KernelSupport {
     /// The Landlock ABI in effect (the lower of the kernel's and the
     /// highest the `landlock` crate knows), `None` if Landlock is

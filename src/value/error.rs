@@ -8,11 +8,13 @@ use std::fmt;
 /// `invalid argument N (NAME): "VALUE" ...`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
+#[non_exhaustive]
 pub struct Rejection(pub String);
 
 /// An error in a type definition (`type NAME = BASE PARAM...`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
+#[non_exhaustive]
 pub struct TypeError {
     /// Index into the words given to [`ValueType::parse`](super::ValueType::parse) of the offending
     /// word (0 is the base type name).

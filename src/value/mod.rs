@@ -198,6 +198,7 @@ pub enum TypeKind {
 
 /// A value that passed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Validated {
     /// The text the child receives (for `path` the resolved absolute path,
     /// for `hostname`/`domain` the lowercased name).

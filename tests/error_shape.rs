@@ -1,0 +1,264 @@
+//! The public error shape, pinned: every variant a caller can meet, with
+//! its message, its `execward: CLASS:` line and its exit status. A change
+//! to any of them is a change of the CLI contract and of the public API
+//! (and belongs in CHANGELOG.md); a new variant gets a line here (the
+//! crate's own `error::tests::every_variant_is_pinned` lists them all and
+//! fails to compile when one is added).
+
+use std::path::PathBuf;
+
+use execward::sandbox::{SandboxError, SandboxMode};
+use execward::{Command, Error, ErrorClass, PlanError, Policy, PolicyError, RunError, Status};
+
+/// `(render(), class(), exit_code())` of an error.
+fn shape(e: Error) -> (String, ErrorClass, i32) {
+    (e.render(), e.class(), e.exit_code())
+}
+
+#[test]
+fn every_class_has_its_one_line_form() {
+    let cases = [
+        (ErrorClass::Denied, "execward: denied: m"),
+        (ErrorClass::InvalidArgument, "execward: m"),
+        (ErrorClass::Policy, "execward: policy: m"),
+        (ErrorClass::Usage, "execward: usage: m"),
+        (ErrorClass::Sandbox, "execward: sandbox: m"),
+        (ErrorClass::Exec, "execward: exec: m"),
+    ];
+    for (class, line) in cases {
+        assert_eq!(class.line("m"), line);
+    }
+    assert_eq!(ErrorClass::Usage.line("a\nb"), "execward: usage: a\\u{a}b");
+}
+
+#[test]
+fn policy_errors() {
+    let unknown = PolicyError::UnknownAction("x".into());
+    assert_eq!(
+        shape(unknown.into()),
+        (
+            "execward: usage: no action named \"x\"".into(),
+            ErrorClass::Usage,
+            125
+        )
+    );
+    let io = Policy::load(std::path::Path::new("/nonexistent/execward.policy")).unwrap_err();
+    assert!(matches!(io, PolicyError::Io { .. }), "{io:?}");
+    let (line, class, code) = shape(io.into());
+    assert!(
+        line.starts_with("execward: policy: cannot read /nonexistent/execward.policy: "),
+        "{line}"
+    );
+    assert_eq!((class, code), (ErrorClass::Policy, 125));
+    let diagnostics = Policy::parse("frobnicate\nfrobnicate\n").unwrap_err();
+    let invalid = PolicyError::Invalid {
+        file: "p".into(),
+        diagnostics,
+    };
+    let (line, class, code) = shape(invalid.into());
+    assert!(
+        line.starts_with("execward: policy: p:1:1: error: "),
+        "{line}"
+    );
+    assert!(
+        line.ends_with(" (and 1 more error; `execward check p` lists them all)"),
+        "{line}"
+    );
+    assert_eq!((class, code), (ErrorClass::Policy, 125));
+}
+
+#[test]
+fn value_errors() {
+    let policy = Policy::parse("action a = /bin/echo {n:uint}\n").unwrap();
+    let e = policy.action("a").unwrap().bind(&["x"]).unwrap_err();
+    assert_eq!((e.index, e.name.as_deref()), (1, Some("n")));
+    assert_eq!(e.shown.as_deref(), Some("\"x\""));
+    let (line, class, code) = shape(e.into());
+    assert!(
+        line.starts_with("execward: invalid argument 1 (n): \"x\" "),
+        "{line}"
+    );
+    assert_eq!((class, code), (ErrorClass::InvalidArgument, 125));
+}
+
+#[test]
+fn plan_errors() {
+    let cases: Vec<(PlanError, &str, ErrorClass, i32)> = vec![
+        (
+            PlanError::NotFound("/x".into()),
+            "execward: exec: /x: program does not exist",
+            ErrorClass::Exec,
+            127,
+        ),
+        (
+            PlanError::NotExecutable {
+                path: "/x".into(),
+                reason: "no execute permission".into(),
+            },
+            "execward: exec: /x: cannot be executed: no execute permission",
+            ErrorClass::Exec,
+            126,
+        ),
+        (
+            PlanError::RelativeProgram("x".into()),
+            "execward: exec: x: the program must be an absolute path (nothing searches PATH)",
+            ErrorClass::Exec,
+            125,
+        ),
+        (
+            PlanError::Nul {
+                what: "argv element 1".into(),
+            },
+            "execward: exec: argv element 1 holds a NUL byte",
+            ErrorClass::Exec,
+            125,
+        ),
+        (
+            PlanError::BadEnv("PATH".into()),
+            "execward: exec: environment variable \"PATH\" cannot be set (PATH is fixed; names are [A-Za-z_][A-Za-z0-9_]*)",
+            ErrorClass::Exec,
+            125,
+        ),
+        (
+            PlanError::StdinTooLarge(2 << 20),
+            "execward: exec: stdin data of 2097152 bytes exceeds the 1048576-byte limit",
+            ErrorClass::Exec,
+            125,
+        ),
+        (
+            PlanError::RunAs("user \"x\" does not exist".into()),
+            "execward: policy: run-as: user \"x\" does not exist",
+            ErrorClass::Policy,
+            125,
+        ),
+        (
+            PlanError::NeedsPrivilege("x".into()),
+            "execward: denied: run-as x: switching users needs root; an unprivileged caller runs this action through execward-helper",
+            ErrorClass::Denied,
+            125,
+        ),
+        (
+            PlanError::Sandbox(SandboxError::Unsupported {
+                what: "Landlock".into(),
+            }),
+            "execward: sandbox: this kernel lacks Landlock; refusing to run without it (`sandbox required`)",
+            ErrorClass::Sandbox,
+            125,
+        ),
+        (
+            PlanError::Io {
+                what: "x".into(),
+                source: std::io::Error::from_raw_os_error(libc::EACCES),
+            },
+            "execward: exec: x: Permission denied (os error 13)",
+            ErrorClass::Exec,
+            125,
+        ),
+    ];
+    for (e, line, class, code) in cases {
+        assert_eq!(shape(e.into()), (line.to_string(), class, code));
+    }
+}
+
+#[test]
+fn sandbox_errors() {
+    let cases: Vec<(SandboxError, &str)> = vec![
+        (
+            SandboxError::RulePath {
+                path: PathBuf::from("/x"),
+                source: std::io::Error::from_raw_os_error(libc::ENOENT),
+            },
+            "cannot open /x for an fs rule: No such file or directory (os error 2)",
+        ),
+        (SandboxError::Landlock("l".into()), "landlock: l"),
+        (SandboxError::Seccomp("s".into()), "seccomp: s"),
+        (
+            SandboxError::UnknownSyscall("x".into()),
+            "unknown system call \"x\" in seccomp allow=",
+        ),
+        (
+            SandboxError::Elf {
+                path: "/x".into(),
+                reason: "r".into(),
+            },
+            "cannot read the ELF interpreter of /x: r",
+        ),
+        (
+            SandboxError::Containment("c".into()),
+            "cannot contain the process tree: c",
+        ),
+    ];
+    for (e, message) in cases {
+        assert_eq!(e.to_string(), message);
+        let (line, class, code) = shape(PlanError::Sandbox(e).into());
+        assert_eq!(line, format!("execward: sandbox: {message}"));
+        assert_eq!((class, code), (ErrorClass::Sandbox, 125));
+    }
+}
+
+#[test]
+fn run_errors() {
+    let cases: Vec<(RunError, &str, i32)> = vec![
+        (
+            RunError::Io {
+                what: "x",
+                source: std::io::Error::from_raw_os_error(libc::EMFILE),
+            },
+            "execward: exec: x: Too many open files (os error 24)",
+            125,
+        ),
+        (
+            RunError::Exec {
+                program: "/x".into(),
+                errno: libc::ENOENT,
+            },
+            "execward: exec: /x: No such file or directory (os error 2)",
+            127,
+        ),
+        (
+            RunError::Exec {
+                program: "/x".into(),
+                errno: libc::EACCES,
+            },
+            "execward: exec: /x: Permission denied (os error 13)",
+            126,
+        ),
+    ];
+    for (e, line, code) in cases {
+        assert_eq!(shape(e.into()), (line.to_string(), ErrorClass::Exec, code));
+    }
+    // A failed set-up step (its stage is opaque): a working directory that
+    // does not exist fails `chdir` in the child, an `exec:` error.
+    let e = Command::new("/bin/true")
+        .current_dir("/nonexistent/execward")
+        .sandbox_mode(SandboxMode::BestEffort)
+        .output()
+        .unwrap_err();
+    assert!(matches!(e, Error::Run(RunError::Setup { .. })), "{e:?}");
+    let (line, class, code) = shape(e);
+    assert_eq!(
+        line,
+        "execward: exec: changing to the working directory failed: No such file or directory (os error 2)"
+    );
+    assert_eq!((class, code), (ErrorClass::Exec, 125));
+}
+
+#[test]
+fn denied_and_usage() {
+    assert_eq!(
+        shape(Error::Denied("d".into())),
+        ("execward: denied: d".into(), ErrorClass::Denied, 125)
+    );
+    assert_eq!(
+        shape(Error::Usage("u".into())),
+        ("execward: usage: u".into(), ErrorClass::Usage, 125)
+    );
+}
+
+#[test]
+fn child_statuses() {
+    assert_eq!(Status::Exited(3).code(), 3);
+    assert_eq!(Status::Signaled(9).code(), 137);
+    assert_eq!(Status::TimedOut.code(), 124);
+    assert!(Status::Exited(0).success() && !Status::Exited(1).success());
+}

@@ -1,4 +1,4 @@
-//! The crate's top-level error, and every mapping to SPEC's exit statuses
+//! The crate's top-level error, and every mapping to the exit statuses
 //! (124 timeout, 125 execward's own failure, 126 not executable, 127 no
 //! program, 128+N killed by signal N, else the child's own code) and
 //! message classes (`denied:`, `invalid argument N (NAME):`, `policy:`,
@@ -12,7 +12,7 @@ use crate::supervise::RunError;
 use crate::value::ValueError;
 
 /// Any error of execward. Each layer has its own enum; this one wraps them
-/// and knows the exit status and message class SPEC gives each.
+/// and knows the exit status and message class of each.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -37,7 +37,7 @@ pub enum Error {
     Usage(String),
 }
 
-/// SPEC's message classes for execward's own errors.
+/// The message classes of execward's own errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorClass {
@@ -56,7 +56,7 @@ pub enum ErrorClass {
 }
 
 impl Error {
-    /// The exit status SPEC assigns: 127 program missing, 126 not
+    /// The exit status: 127 program missing, 126 not
     /// executable, 125 everything else execward refuses or fails at.
     pub fn exit_code(&self) -> i32 {
         match self {
@@ -79,7 +79,7 @@ impl Error {
         }
     }
 
-    /// The one line SPEC prescribes: `execward: CLASS: MESSAGE` (for
+    /// The one line every error is shown as: `execward: CLASS: MESSAGE` (for
     /// invalid arguments the message itself starts with
     /// `invalid argument N (NAME):`). An invalid policy shows its first
     /// diagnostic and how many more there are (`execward check` lists
@@ -112,7 +112,7 @@ impl ErrorClass {
     /// `execward: CLASS: MESSAGE` for this class (for invalid arguments the
     /// message itself starts with `invalid argument N (NAME):`), with every
     /// control character in `msg` escaped, so it is exactly one line. The
-    /// one place SPEC's message format is written; `execward-helper`'s own
+    /// one place the message format is written; `execward-helper`'s own
     /// refusals use it too.
     pub fn line(self, msg: &str) -> String {
         let msg: String = msg
@@ -137,7 +137,7 @@ impl ErrorClass {
 }
 
 impl PlanError {
-    /// SPEC's exit status for this error: 127 when the program does not
+    /// The exit status for this error: 127 when the program does not
     /// exist, 126 when it cannot be executed, 125 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
@@ -147,7 +147,7 @@ impl PlanError {
         }
     }
 
-    /// SPEC's message class.
+    /// The message class.
     pub fn class(&self) -> ErrorClass {
         match self {
             PlanError::Sandbox(_) => ErrorClass::Sandbox,
@@ -160,7 +160,7 @@ impl PlanError {
 }
 
 impl RunError {
-    /// SPEC's exit status: 127 when `execve` found no program, 126 when it
+    /// The exit status: 127 when `execve` found no program, 126 when it
     /// could not execute it, 125 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
@@ -170,7 +170,7 @@ impl RunError {
         }
     }
 
-    /// SPEC's message class: `sandbox:` when a confinement step of the
+    /// The message class: `sandbox:` when a confinement step of the
     /// child's set-up failed, `exec:` otherwise.
     pub fn class(&self) -> ErrorClass {
         match self {
@@ -181,7 +181,7 @@ impl RunError {
 }
 
 impl Status {
-    /// SPEC's exit status: the child's code, 128+signal, or 124.
+    /// The exit status: the child's code, 128+signal, or 124.
     pub fn code(&self) -> i32 {
         match self {
             Status::Exited(c) => *c,
@@ -192,7 +192,7 @@ impl Status {
 }
 
 impl Outcome {
-    /// SPEC's exit status for this outcome.
+    /// The exit status for this outcome.
     pub fn exit_code(&self) -> i32 {
         self.status.code()
     }

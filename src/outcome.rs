@@ -1,6 +1,6 @@
 //! What a finished run gives back: how the child ended ([`Status`]) and
-//! the [`Outcome`] of the whole run. Plain data; the exit status SPEC
-//! assigns to each is in [`crate::error`].
+//! the [`Outcome`] of the whole run. Plain data; the exit status
+//! each maps to is in [`crate::error`].
 
 use std::time::Duration;
 

@@ -35,7 +35,7 @@ pub(crate) struct CommandSpec {
 }
 
 impl CommandSpec {
-    /// `program` with no arguments and SPEC's defaults for everything else:
+    /// `program` with no arguments and the defaults for everything else:
     /// working directory `/`, stdin `/dev/null`, output captured, 60 s,
     /// the default limits, the default sandbox (read the system
     /// directories, write nothing, no network, the default seccomp

@@ -9,6 +9,7 @@
 //! `EXECWARD_REQUIRE_SANDBOX` is set (then they fail).
 
 mod cli_support;
+mod common;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
@@ -21,6 +22,7 @@ use cli_support::{
     audit_records, execward, fixture, parse_json, require_root, run_command, run_command_input,
     scratch, skip, Json, Out, BIN,
 };
+use common::Rng;
 
 /// `execward run --policy POLICY --audit AUDIT ACTION ARGS...`
 fn run(policy: &Path, audit: &Path, action: &str, args: &[&str]) -> Out {
@@ -661,26 +663,6 @@ fn check_reports_every_error_with_its_position() {
     let out = check(Path::new("/nonexistent/policy"));
     out.status(1);
     out.one_error_line("execward: policy: cannot read /nonexistent/policy: ");
-}
-
-/// A deterministic PRNG (splitmix64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n.div_ceil(8))
-            .flat_map(|_| self.next().to_le_bytes())
-            .take(n)
-            .collect()
-    }
 }
 
 /// `check` on a hostile file: answers within 2 s with 0 or 1, every

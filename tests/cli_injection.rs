@@ -18,6 +18,7 @@
 //! - the canary file that a shell would have created never exists.
 
 mod cli_support;
+mod common;
 
 use std::collections::HashSet;
 use std::ffi::OsStr;

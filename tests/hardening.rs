@@ -4,17 +4,8 @@
 
 use execward::Command;
 
-fn require_root() -> bool {
-    if nix::unistd::geteuid().is_root() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("EXECWARD_REQUIRE_SANDBOX").is_none(),
-        "EXECWARD_REQUIRE_SANDBOX=1: this test needs root"
-    );
-    eprintln!("skipped: needs root");
-    false
-}
+mod common;
+use common::need_root as require_root;
 
 fn sh(script: &str) -> Command {
     let mut c = Command::new("/bin/sh");

@@ -18,6 +18,9 @@ use execward::template::{Arity, Piece, Template};
 use execward::value::ValueType;
 use execward::UserGroup;
 
+mod common;
+use common::Rng;
+
 fn parse(src: &str) -> Policy {
     Policy::parse(src).unwrap_or_else(|ds| panic!("{src}\n{}", render(&ds)))
 }
@@ -58,22 +61,6 @@ fn timed<T>(what: &str, limit: Duration, f: impl FnOnce() -> T) -> T {
     let took = start.elapsed();
     assert!(took < limit, "{what} took {took:?} (limit {limit:?})");
     out
-}
-
-/// A small deterministic generator (xorshift64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 fn string() -> ValueType {

@@ -26,23 +26,13 @@ use execward::sandbox::{
     FsAccess, NetAccess, SandboxError, SandboxMode, SandboxReport, SeccompProfile, SeccompSpec,
 };
 
+mod common;
+use common::require;
+
 const PYTHON: &str = "/usr/bin/python3";
 
 // ---------------------------------------------------------------------------
 // Helpers.
-
-/// Returns true if `ok`; otherwise skips (false) or, with
-/// `EXECWARD_REQUIRE_SANDBOX=1`, panics.
-fn require(ok: bool, what: &str) -> bool {
-    if ok {
-        return true;
-    }
-    if std::env::var("EXECWARD_REQUIRE_SANDBOX").as_deref() == Ok("1") {
-        panic!("EXECWARD_REQUIRE_SANDBOX=1 but {what}");
-    }
-    eprintln!("SKIPPED: {what}");
-    false
-}
 
 fn have_landlock(min_abi: u32) -> bool {
     require(

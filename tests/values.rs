@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use execward::value::{builtin_names, Pattern, TypeKind, ValueType, MAX_VALUE_LEN};
 
+mod common;
+use common::Rng;
+
 /// Parses a definition written as in a policy file.
 fn ty(definition: &str) -> ValueType {
     let words = shell_words::split(definition).expect("test definitions split");
@@ -1131,23 +1134,6 @@ fn path_dir_resolution() {
     path_bad(&t, "/", "itself");
     let root = tree.real("www");
     path_ok(&t, &root, &root);
-}
-
-/// A small deterministic generator (xorshift), so the smoke test needs no
-/// extra crate and is reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 #[test]

@@ -214,28 +214,20 @@ where
     run_command(c)
 }
 
-pub fn is_root() -> bool {
-    nix::unistd::geteuid().is_root()
-}
-
 /// True when this process is root; otherwise prints why the test is
 /// skipped and returns false, or panics under `EXECWARD_REQUIRE_SANDBOX`.
 pub fn require_root(test: &str) -> bool {
-    if is_root() {
+    if crate::common::is_root() {
         return true;
     }
     skip(test, "needs root")
 }
 
 /// Prints why `test` is skipped and returns false; panics instead under
-/// `EXECWARD_REQUIRE_SANDBOX` (CI must run everything).
+/// `EXECWARD_REQUIRE_SANDBOX=1` (CI must run everything): the one gate,
+/// [`crate::common::require`].
 pub fn skip(test: &str, reason: &str) -> bool {
-    assert!(
-        std::env::var_os("EXECWARD_REQUIRE_SANDBOX").is_none(),
-        "EXECWARD_REQUIRE_SANDBOX is set: {test} cannot be skipped ({reason})"
-    );
-    eprintln!("skipped {test}: {reason}");
-    false
+    crate::common::require(false, &format!("{test}: {reason}"))
 }
 
 // ---------------------------------------------------------------------------

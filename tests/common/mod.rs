@@ -1,7 +1,9 @@
-//! Helpers shared by the attack test binaries (`sandbox_attacks`,
-//! `lifetime`): the compiled attack program, skip-or-fail, temporary
-//! directories and processes that clean up after themselves, and
-//! re-executing the test binary in a "role" (as a caller process).
+//! Helpers shared by the test binaries: the one skip-or-fail gate
+//! ([`require`]), the one deterministic generator ([`Rng`]), and for the
+//! attack tests (`sandbox_attacks`, `lifetime`, `helper`) the compiled
+//! attack program, temporary directories and processes that clean up after
+//! themselves, and re-executing the test binary in a "role" (as a caller
+//! process).
 //!
 //! Each test binary uses a different subset of these helpers.
 #![allow(dead_code)]
@@ -19,7 +21,9 @@ pub const ROLE_VAR: &str = "EXECWARD_ATTACK_ROLE";
 
 /// Returns `ok`. When it is false the test cannot prove anything here:
 /// print the reason and return false (the caller returns early), or, with
-/// `EXECWARD_REQUIRE_SANDBOX=1` (CI), panic.
+/// `EXECWARD_REQUIRE_SANDBOX=1` (CI), panic. The one skip-or-fail gate of
+/// every test binary; `EXECWARD_REQUIRE_SANDBOX` set to anything but `1`
+/// does not turn it on.
 pub fn require(ok: bool, what: &str) -> bool {
     if ok {
         return true;
@@ -379,4 +383,30 @@ pub fn role_result(stdout: &[u8], key: &str) -> Option<String> {
     String::from_utf8_lossy(stdout)
         .lines()
         .find_map(|l| l.find(&marker).map(|at| l[at + marker.len()..].to_owned()))
+}
+
+/// A small deterministic generator (xorshift64; the seed must not be 0),
+/// so the randomized smoke tests need no extra crate and are reproducible.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    /// A number below `n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// `n` bytes.
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n.div_ceil(8))
+            .flat_map(|_| self.next().to_le_bytes())
+            .take(n)
+            .collect()
+    }
 }

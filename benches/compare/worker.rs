@@ -261,14 +261,17 @@ fn fork_exec(argv: &[CString], null: &File) -> Result<(), String> {
     // returns into Rust code.
     let pid = unsafe { libc::fork() };
     if pid == 0 {
-        // SAFETY: as above; `ptrs` is NUL-terminated and outlives the call.
-        unsafe {
-            libc::dup2(fd, 0);
-            libc::dup2(fd, 1);
-            libc::dup2(fd, 2);
-            libc::execv(ptrs[0], ptrs.as_ptr());
-            libc::_exit(127);
+        for target in 0..3 {
+            // SAFETY: async-signal-safe; `fd` is open (`null` outlives
+            // the fork).
+            unsafe { libc::dup2(fd, target) };
         }
+        // SAFETY: async-signal-safe; `ptrs` is NUL-terminated, its strings
+        // are owned by `argv`, both prepared before the fork.
+        unsafe { libc::execv(ptrs[0], ptrs.as_ptr()) };
+        // SAFETY: async-signal-safe; leaves the child without returning
+        // into Rust code.
+        unsafe { libc::_exit(127) };
     }
     if pid < 0 {
         return Err(format!("fork: {}", std::io::Error::last_os_error()));

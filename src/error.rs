@@ -4,12 +4,22 @@
 //! message classes (`denied:`, `invalid argument N (NAME):`, `policy:`,
 //! `usage:`, `sandbox:`, `exec:`), in one place: each layer's error enum
 //! gets its `exit_code` and `class` here, not where it is defined.
+//!
+//! For a web front end every error also has a stable machine code
+//! ([`ErrorCode`], a snake_case string), whose fault it is ([`Fault`]: the
+//! caller's, such as an unknown action, a refused argument or a denial, or
+//! the server's, such as a bad policy, a missing sandbox or a failed
+//! spawn), an HTTP status, the argument it concerns, and a message safe to
+//! show a web client ([`Error::public_message`]: no server path, no policy
+//! text). `Display` and [`Error::render`] keep the full message for logs
+//! and the command line.
 
 use crate::outcome::{Outcome, Status};
 use crate::plan::PlanError;
 use crate::policy::PolicyError;
+use crate::sandbox::SandboxError;
 use crate::supervise::RunError;
-use crate::value::ValueError;
+use crate::value::{show_value, ValueError};
 
 /// Any error of execward. Each layer has its own enum; this one wraps them
 /// and knows the exit status and message class of each.
@@ -53,6 +63,322 @@ pub enum ErrorClass {
     Sandbox,
     /// `exec:`
     Exec,
+}
+
+/// Whose fault an error is, for a service that answers a client: the
+/// caller's (the request names an unknown action, carries a refused
+/// argument, or its caller may not run the action) or the server's
+/// (policy, sandbox, program, spawn).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+#[non_exhaustive]
+pub enum Fault {
+    /// The request is wrong: a 4xx answer.
+    Caller,
+    /// The server could not do what a valid request asked: a 5xx answer.
+    Server,
+}
+
+/// The stable machine code of an error: a snake_case string
+/// ([`ErrorCode::as_str`]) that a client may match on, with its
+/// [`Fault`] and HTTP status. The table is in `docs/errors.md`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `unknown_action` (404): no action of that name.
+    UnknownAction,
+    /// `invalid_argument` (400): an argument was refused by its type or the
+    /// leading-`-` rule.
+    InvalidArgument,
+    /// `missing_argument` (400): a placeholder got no argument.
+    MissingArgument,
+    /// `unexpected_argument` (400): an argument beyond the placeholders,
+    /// or a named argument that names no placeholder.
+    UnexpectedArgument,
+    /// `denied` (403): this caller may not run the action.
+    Denied,
+    /// `usage` (500): the program was called wrongly (command line, audit
+    /// log).
+    Usage,
+    /// `policy_unreadable` (500): the policy could not be read.
+    PolicyUnreadable,
+    /// `policy_invalid` (500): the policy has errors.
+    PolicyInvalid,
+    /// `run_as_invalid` (500): the action's `run-as` user or group cannot
+    /// be used.
+    RunAsInvalid,
+    /// `needs_privilege` (500): the action switches users and this process
+    /// is not root.
+    NeedsPrivilege,
+    /// `program_not_found` (500): the action's program does not exist.
+    ProgramNotFound,
+    /// `program_not_executable` (500): it exists but cannot be executed.
+    ProgramNotExecutable,
+    /// `invalid_command` (500): the command itself is malformed (relative
+    /// program, NUL byte, forbidden environment variable, stdin too large).
+    InvalidCommand,
+    /// `sandbox_unavailable` (500): the kernel lacks a protection the
+    /// action requires.
+    SandboxUnavailable,
+    /// `sandbox_failed` (500): a protection could not be prepared or
+    /// installed.
+    SandboxFailed,
+    /// `prepare_failed` (500): an operating-system error while the run was
+    /// prepared.
+    PrepareFailed,
+    /// `spawn_failed` (500): the child could not be created, set up or
+    /// supervised.
+    SpawnFailed,
+    /// `exec_failed` (500): `execve` failed.
+    ExecFailed,
+}
+
+impl ErrorCode {
+    /// Every code, in the order of the table.
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::UnknownAction,
+        ErrorCode::InvalidArgument,
+        ErrorCode::MissingArgument,
+        ErrorCode::UnexpectedArgument,
+        ErrorCode::Denied,
+        ErrorCode::Usage,
+        ErrorCode::PolicyUnreadable,
+        ErrorCode::PolicyInvalid,
+        ErrorCode::RunAsInvalid,
+        ErrorCode::NeedsPrivilege,
+        ErrorCode::ProgramNotFound,
+        ErrorCode::ProgramNotExecutable,
+        ErrorCode::InvalidCommand,
+        ErrorCode::SandboxUnavailable,
+        ErrorCode::SandboxFailed,
+        ErrorCode::PrepareFailed,
+        ErrorCode::SpawnFailed,
+        ErrorCode::ExecFailed,
+    ];
+
+    /// The code as a snake_case string; stable across releases.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::UnknownAction => "unknown_action",
+            ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::MissingArgument => "missing_argument",
+            ErrorCode::UnexpectedArgument => "unexpected_argument",
+            ErrorCode::Denied => "denied",
+            ErrorCode::Usage => "usage",
+            ErrorCode::PolicyUnreadable => "policy_unreadable",
+            ErrorCode::PolicyInvalid => "policy_invalid",
+            ErrorCode::RunAsInvalid => "run_as_invalid",
+            ErrorCode::NeedsPrivilege => "needs_privilege",
+            ErrorCode::ProgramNotFound => "program_not_found",
+            ErrorCode::ProgramNotExecutable => "program_not_executable",
+            ErrorCode::InvalidCommand => "invalid_command",
+            ErrorCode::SandboxUnavailable => "sandbox_unavailable",
+            ErrorCode::SandboxFailed => "sandbox_failed",
+            ErrorCode::PrepareFailed => "prepare_failed",
+            ErrorCode::SpawnFailed => "spawn_failed",
+            ErrorCode::ExecFailed => "exec_failed",
+        }
+    }
+
+    /// Whose fault it is.
+    pub fn fault(self) -> Fault {
+        match self {
+            ErrorCode::UnknownAction
+            | ErrorCode::InvalidArgument
+            | ErrorCode::MissingArgument
+            | ErrorCode::UnexpectedArgument
+            | ErrorCode::Denied => Fault::Caller,
+            _ => Fault::Server,
+        }
+    }
+
+    /// The HTTP status a service answers with: 404 unknown action, 400 a
+    /// refused, missing or unexpected argument, 403 denied, 500 for every
+    /// fault of the server.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::UnknownAction => 404,
+            ErrorCode::InvalidArgument
+            | ErrorCode::MissingArgument
+            | ErrorCode::UnexpectedArgument => 400,
+            ErrorCode::Denied => 403,
+            _ => 500,
+        }
+    }
+
+    /// The message a web client is shown for a fault of the server: a
+    /// fixed sentence, with no path and no policy text.
+    fn server_message(self) -> &'static str {
+        match self {
+            ErrorCode::Usage => "the server called execward incorrectly",
+            ErrorCode::PolicyUnreadable | ErrorCode::PolicyInvalid => {
+                "the server's policy could not be loaded"
+            }
+            ErrorCode::RunAsInvalid => "the action's run-as user cannot be used on the server",
+            ErrorCode::NeedsPrivilege => "the server lacks the privilege this action needs",
+            ErrorCode::ProgramNotFound => "the action's program is not installed on the server",
+            ErrorCode::ProgramNotExecutable => {
+                "the action's program cannot be executed on the server"
+            }
+            ErrorCode::InvalidCommand => "the server built an invalid command",
+            ErrorCode::SandboxUnavailable => {
+                "the sandbox this action requires is not available on the server"
+            }
+            ErrorCode::SandboxFailed => "the action's sandbox could not be set up",
+            _ => "the action could not be started",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// An error as a web client may see it: code, fault, HTTP status, the
+/// argument it concerns and a message without server paths
+/// ([`Error::public`]). With feature `serde` it is what an [`Error`]
+/// serializes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+#[non_exhaustive]
+pub struct PublicError {
+    /// The machine code.
+    pub code: ErrorCode,
+    /// Whose fault it is.
+    pub fault: Fault,
+    /// The HTTP status.
+    pub status: u16,
+    /// [`Error::public_message`].
+    pub message: String,
+    /// The 1-based index of the caller argument it concerns.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub argument_index: Option<usize>,
+    /// The placeholder that argument was bound to.
+    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub argument_name: Option<String>,
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Error {
+    /// The public form ([`Error::public`]): safe to send to a web client.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.public().serialize(s)
+    }
+}
+
+/// `reason` with every word that starts with `/` (a server path, e.g. a
+/// `path beneath=` directory) replaced by `(a server path)`.
+fn without_paths(reason: &str) -> String {
+    reason
+        .split(' ')
+        .map(|w| match w.strip_prefix('/') {
+            Some(rest) => {
+                let path = rest.trim_end_matches([')', ',', '.', ';', ':']);
+                format!("(a server path){}", &rest[path.len()..])
+            }
+            None => w.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Error {
+    /// The stable machine code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Policy(PolicyError::UnknownAction(_)) => ErrorCode::UnknownAction,
+            Error::Policy(PolicyError::Invalid { .. }) => ErrorCode::PolicyInvalid,
+            Error::Policy(_) => ErrorCode::PolicyUnreadable,
+            Error::Value(v) => v.code(),
+            Error::Plan(e) => e.code(),
+            Error::Run(e) => e.code(),
+            Error::Denied(_) => ErrorCode::Denied,
+            Error::Usage(_) => ErrorCode::Usage,
+        }
+    }
+
+    /// Whose fault it is ([`ErrorCode::fault`]).
+    pub fn fault(&self) -> Fault {
+        self.code().fault()
+    }
+
+    /// The HTTP status ([`ErrorCode::http_status`]).
+    pub fn http_status(&self) -> u16 {
+        self.code().http_status()
+    }
+
+    /// The 1-based index of the caller argument this error concerns
+    /// (refused, missing or unexpected arguments only).
+    pub fn argument_index(&self) -> Option<usize> {
+        match self {
+            Error::Value(v) => Some(v.index),
+            _ => None,
+        }
+    }
+
+    /// The name of the placeholder the argument was bound to (`None` for
+    /// an unexpected argument and for every other error).
+    pub fn argument_name(&self) -> Option<&str> {
+        match self {
+            Error::Value(v) => v.name.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// A message that is safe to show a web client: for the caller's
+    /// faults the full message with any server path (a `path beneath=`
+    /// directory, say) replaced by `(a server path)`; for the server's a
+    /// fixed sentence per [`ErrorCode`] that names no path and quotes no
+    /// policy. `Display` and [`Error::render`] give the full message, for
+    /// the server's own log.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::Policy(PolicyError::UnknownAction(name)) => {
+                format!("no action named {}", show_value(name.as_bytes()))
+            }
+            Error::Value(v) => {
+                let mut v = v.clone();
+                v.reason = without_paths(&v.reason);
+                v.to_string()
+            }
+            Error::Denied(_) => "this caller may not run this action".to_string(),
+            other => other.code().server_message().to_string(),
+        }
+    }
+
+    /// The public form of this error ([`PublicError`]).
+    pub fn public(&self) -> PublicError {
+        let code = self.code();
+        PublicError {
+            code,
+            fault: code.fault(),
+            status: code.http_status(),
+            message: self.public_message(),
+            argument_index: self.argument_index(),
+            argument_name: self.argument_name().map(str::to_string),
+        }
+    }
+}
+
+impl ValueError {
+    /// `missing_argument`, `unexpected_argument` or `invalid_argument`.
+    pub fn code(&self) -> ErrorCode {
+        match (&self.name, &self.shown) {
+            (None, _) => ErrorCode::UnexpectedArgument,
+            (Some(_), None) => ErrorCode::MissingArgument,
+            (Some(_), Some(_)) => ErrorCode::InvalidArgument,
+        }
+    }
 }
 
 impl Error {
@@ -137,6 +463,23 @@ impl ErrorClass {
 }
 
 impl PlanError {
+    /// The stable machine code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            PlanError::NotFound(_) => ErrorCode::ProgramNotFound,
+            PlanError::NotExecutable { .. } => ErrorCode::ProgramNotExecutable,
+            PlanError::RelativeProgram(_)
+            | PlanError::Nul { .. }
+            | PlanError::BadEnv(_)
+            | PlanError::StdinTooLarge(_) => ErrorCode::InvalidCommand,
+            PlanError::RunAs(_) => ErrorCode::RunAsInvalid,
+            PlanError::NeedsPrivilege(_) => ErrorCode::NeedsPrivilege,
+            PlanError::Sandbox(SandboxError::Unsupported { .. }) => ErrorCode::SandboxUnavailable,
+            PlanError::Sandbox(_) => ErrorCode::SandboxFailed,
+            PlanError::Io { .. } => ErrorCode::PrepareFailed,
+        }
+    }
+
     /// The exit status for this error: 127 when the program does not
     /// exist, 126 when it cannot be executed, 125 otherwise.
     pub fn exit_code(&self) -> i32 {
@@ -160,6 +503,15 @@ impl PlanError {
 }
 
 impl RunError {
+    /// The stable machine code.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            RunError::Setup { stage, .. } if stage.is_confinement() => ErrorCode::SandboxFailed,
+            RunError::Exec { .. } => ErrorCode::ExecFailed,
+            _ => ErrorCode::SpawnFailed,
+        }
+    }
+
     /// The exit status: 127 when `execve` found no program, 126 when it
     /// could not execute it, 125 otherwise.
     pub fn exit_code(&self) -> i32 {
@@ -201,7 +553,6 @@ impl Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::SandboxError;
 
     /// Names every variant of the public error and status enums, so that
     /// adding one does not compile until it is pinned (message, class,
@@ -215,6 +566,8 @@ mod tests {
         s: &SandboxError,
         c: ErrorClass,
         t: Status,
+        k: ErrorCode,
+        f: Fault,
     ) {
         match e {
             Error::Policy(_)
@@ -264,5 +617,52 @@ mod tests {
         match t {
             Status::Exited(_) | Status::Signaled(_) | Status::TimedOut => {}
         }
+        match f {
+            Fault::Caller | Fault::Server => {}
+        }
+        // Each code once in `ErrorCode::ALL` (checked by the test below)
+        // and in tests/error_shape.rs's table.
+        match k {
+            ErrorCode::UnknownAction
+            | ErrorCode::InvalidArgument
+            | ErrorCode::MissingArgument
+            | ErrorCode::UnexpectedArgument
+            | ErrorCode::Denied
+            | ErrorCode::Usage
+            | ErrorCode::PolicyUnreadable
+            | ErrorCode::PolicyInvalid
+            | ErrorCode::RunAsInvalid
+            | ErrorCode::NeedsPrivilege
+            | ErrorCode::ProgramNotFound
+            | ErrorCode::ProgramNotExecutable
+            | ErrorCode::InvalidCommand
+            | ErrorCode::SandboxUnavailable
+            | ErrorCode::SandboxFailed
+            | ErrorCode::PrepareFailed
+            | ErrorCode::SpawnFailed
+            | ErrorCode::ExecFailed => {}
+        }
+    }
+
+    #[test]
+    fn codes_are_distinct_snake_case() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ErrorCode::ALL {
+            let s = c.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(
+                s.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'),
+                "{s}"
+            );
+        }
+        assert_eq!(seen.len(), 18);
+    }
+
+    #[test]
+    fn paths_are_taken_out_of_public_reasons() {
+        assert_eq!(
+            without_paths("is not beneath /srv/www (resolves to /etc)"),
+            "is not beneath (a server path) (resolves to (a server path))"
+        );
     }
 }

@@ -89,7 +89,7 @@ mod request;
 
 pub use bind::Bound;
 pub use command::{Command, Output, Stdin};
-pub use error::{Error, ErrorClass};
+pub use error::{Error, ErrorClass, ErrorCode, Fault, PublicError};
 pub use identity::{Identity, Ids, RunAs, UserGroup};
 pub use plan::{Plan, PlanError};
 pub use policy::{Action, Policy, PolicyError};

@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 
 use execward::sandbox::{SandboxError, SandboxMode};
-use execward::{Command, Error, ErrorClass, PlanError, Policy, PolicyError, RunError, Status};
+use execward::{
+    Command, Error, ErrorClass, ErrorCode, Fault, PlanError, Policy, PolicyError, RunError, Status,
+};
 
 /// `(render(), class(), exit_code())` of an error.
 fn shape(e: Error) -> (String, ErrorClass, i32) {
@@ -261,4 +263,263 @@ fn child_statuses() {
     assert_eq!(Status::Signaled(9).code(), 137);
     assert_eq!(Status::TimedOut.code(), 124);
     assert!(Status::Exited(0).success() && !Status::Exited(1).success());
+}
+
+/// The machine codes: every code with its fault and HTTP status (the
+/// table of docs/errors.md), and one error of each kind with its code,
+/// argument and public message. A change here is a change of the API a
+/// web client sees.
+#[test]
+fn codes_faults_and_http_statuses() {
+    let table: Vec<(&str, Fault, u16)> = ErrorCode::ALL
+        .iter()
+        .map(|c| (c.as_str(), c.fault(), c.http_status()))
+        .collect();
+    use Fault::{Caller, Server};
+    assert_eq!(
+        table,
+        vec![
+            ("unknown_action", Caller, 404),
+            ("invalid_argument", Caller, 400),
+            ("missing_argument", Caller, 400),
+            ("unexpected_argument", Caller, 400),
+            ("denied", Caller, 403),
+            ("usage", Server, 500),
+            ("policy_unreadable", Server, 500),
+            ("policy_invalid", Server, 500),
+            ("run_as_invalid", Server, 500),
+            ("needs_privilege", Server, 500),
+            ("program_not_found", Server, 500),
+            ("program_not_executable", Server, 500),
+            ("invalid_command", Server, 500),
+            ("sandbox_unavailable", Server, 500),
+            ("sandbox_failed", Server, 500),
+            ("prepare_failed", Server, 500),
+            ("spawn_failed", Server, 500),
+            ("exec_failed", Server, 500),
+        ]
+    );
+}
+
+/// `(code, argument index, argument name, public message)` of an error.
+fn public(e: &Error) -> (&'static str, Option<usize>, Option<&str>, String) {
+    (
+        e.code().as_str(),
+        e.argument_index(),
+        e.argument_name(),
+        e.public_message(),
+    )
+}
+
+#[test]
+fn caller_faults_name_the_argument_and_keep_server_paths_out() {
+    let dir = std::env::temp_dir().join(format!("execward-error-shape-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = Policy::parse(&format!(
+        "type www = path beneath={}\naction a = /bin/echo {{n:uint}} -- {{p:www}}\n",
+        dir.display()
+    ))
+    .unwrap();
+    let a = policy.action("a").unwrap();
+
+    let e: Error = a.bind(&["x", "y"]).unwrap_err().into();
+    assert_eq!(public(&e).0, "invalid_argument");
+    assert_eq!(
+        (e.argument_index(), e.argument_name()),
+        (Some(1), Some("n"))
+    );
+    assert_eq!((e.fault(), e.http_status()), (Fault::Caller, 400));
+    assert!(e
+        .public_message()
+        .starts_with("invalid argument 1 (n): \"x\" "));
+
+    let e: Error = a.bind(&["1", "/etc/passwd"]).unwrap_err().into();
+    let (code, index, name, message) = public(&e);
+    assert_eq!(
+        (code, index, name),
+        ("invalid_argument", Some(2), Some("p"))
+    );
+    // The full message names the directory; the public one does not.
+    assert!(e.to_string().contains(&dir.display().to_string()), "{e}");
+    assert_eq!(
+        message,
+        "invalid argument 2 (p): \"/etc/passwd\" is not beneath (a server path)"
+    );
+
+    let e: Error = a.bind(&["1"]).unwrap_err().into();
+    assert_eq!(public(&e).0, "missing_argument");
+    assert_eq!(
+        (e.argument_index(), e.argument_name()),
+        (Some(2), Some("p"))
+    );
+
+    let e: Error = a.bind(&["1", "x", "z"]).unwrap_err().into();
+    assert_eq!(public(&e).0, "unexpected_argument");
+    assert_eq!((e.argument_index(), e.argument_name()), (Some(3), None));
+
+    let e: Error = policy.action("nope\n").unwrap_err().into();
+    assert_eq!(
+        public(&e),
+        (
+            "unknown_action",
+            None,
+            None,
+            "no action named \"nope\\u{a}\"".into()
+        )
+    );
+    assert_eq!(e.http_status(), 404);
+
+    let e = Error::Denied("uid 33 is not in group panel".into());
+    assert_eq!(
+        public(&e),
+        (
+            "denied",
+            None,
+            None,
+            "this caller may not run this action".into()
+        )
+    );
+    assert_eq!(e.http_status(), 403);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn server_faults_say_nothing_of_the_server() {
+    let cases: Vec<(Error, &str, &str)> = vec![
+        (
+            Policy::load("/nonexistent/execward.policy")
+                .unwrap_err()
+                .into(),
+            "policy_unreadable",
+            "the server's policy could not be loaded",
+        ),
+        (
+            PolicyError::Invalid {
+                file: "/etc/execward/policy".into(),
+                diagnostics: Policy::parse("frobnicate\n").unwrap_err(),
+            }
+            .into(),
+            "policy_invalid",
+            "the server's policy could not be loaded",
+        ),
+        (
+            PlanError::NotFound("/usr/sbin/x".into()).into(),
+            "program_not_found",
+            "the action's program is not installed on the server",
+        ),
+        (
+            PlanError::NotExecutable {
+                path: "/x".into(),
+                reason: "r".into(),
+            }
+            .into(),
+            "program_not_executable",
+            "the action's program cannot be executed on the server",
+        ),
+        (
+            PlanError::BadEnv("PATH".into()).into(),
+            "invalid_command",
+            "the server built an invalid command",
+        ),
+        (
+            PlanError::RunAs("user \"x\" does not exist".into()).into(),
+            "run_as_invalid",
+            "the action's run-as user cannot be used on the server",
+        ),
+        (
+            PlanError::NeedsPrivilege("root".into()).into(),
+            "needs_privilege",
+            "the server lacks the privilege this action needs",
+        ),
+        (
+            PlanError::Sandbox(SandboxError::Unsupported {
+                what: "Landlock".into(),
+            })
+            .into(),
+            "sandbox_unavailable",
+            "the sandbox this action requires is not available on the server",
+        ),
+        (
+            PlanError::Sandbox(SandboxError::RulePath {
+                path: "/srv/secret".into(),
+                source: std::io::Error::from_raw_os_error(libc::ENOENT),
+            })
+            .into(),
+            "sandbox_failed",
+            "the action's sandbox could not be set up",
+        ),
+        (
+            PlanError::Io {
+                what: "x".into(),
+                source: std::io::Error::from_raw_os_error(libc::EACCES),
+            }
+            .into(),
+            "prepare_failed",
+            "the action could not be started",
+        ),
+        (
+            RunError::Io {
+                what: "x",
+                source: std::io::Error::from_raw_os_error(libc::EMFILE),
+            }
+            .into(),
+            "spawn_failed",
+            "the action could not be started",
+        ),
+        (
+            RunError::Exec {
+                program: "/x".into(),
+                errno: libc::ENOENT,
+            }
+            .into(),
+            "exec_failed",
+            "the action could not be started",
+        ),
+        (
+            Error::Usage("u".into()),
+            "usage",
+            "the server called execward incorrectly",
+        ),
+    ];
+    for (e, code, message) in cases {
+        assert_eq!(public(&e), (code, None, None, message.to_string()), "{e}");
+        assert_eq!((e.fault(), e.http_status()), (Fault::Server, 500), "{e}");
+        assert!(!e.public_message().contains('/'), "{e}");
+    }
+    // A confinement step that fails in the child is the sandbox's fault.
+    let e = Command::new("/bin/true")
+        .current_dir("/nonexistent/execward")
+        .sandbox_mode(SandboxMode::BestEffort)
+        .output()
+        .unwrap_err();
+    assert_eq!(e.code(), ErrorCode::SpawnFailed);
+}
+
+#[cfg(feature = "serde")]
+#[test]
+fn an_error_serializes_to_its_public_form() {
+    let policy = Policy::parse("action a = /bin/echo {n:uint}\n").unwrap();
+    let e: Error = policy.action("a").unwrap().bind(&["x"]).unwrap_err().into();
+    let v = serde_json::to_value(&e).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({
+            "code": "invalid_argument",
+            "fault": "caller",
+            "status": 400,
+            "message": e.public_message(),
+            "argument_index": 1,
+            "argument_name": "n",
+        })
+    );
+    let e: Error = PlanError::NotFound("/usr/sbin/x".into()).into();
+    assert_eq!(
+        serde_json::to_value(&e).unwrap(),
+        serde_json::json!({
+            "code": "program_not_found",
+            "fault": "server",
+            "status": 500,
+            "message": "the action's program is not installed on the server",
+        })
+    );
 }

@@ -100,6 +100,7 @@ impl Plan {
             r.seccomp.as_deref().unwrap_or("none")
         ));
         s.push_str(&format!("  containment: {}\n", r.containment));
+        s.push_str(&format!("  processes: {}\n", r.processes));
         if !r.missing.is_empty() {
             s.push_str(&format!("  missing: {}\n", r.missing.join("; ")));
         }

@@ -85,8 +85,14 @@ impl Plan {
         }
         let cgroup = match &self.containment.cgroup {
             Some(h) => Some(
-                ActionCgroup::create(h, self.spec.limits.nproc.unwrap_or(4096))
-                    .map_err(io_err("creating the action's pids cgroup"))?,
+                ActionCgroup::create(
+                    h,
+                    self.spec
+                        .limits
+                        .nproc
+                        .unwrap_or(crate::sandbox::containment::ROOT_DEFAULT_NPROC),
+                )
+                .map_err(io_err("creating the action's pids cgroup"))?,
             ),
             None => None,
         };
@@ -131,6 +137,10 @@ impl Plan {
             ns: self.containment.ns,
             userns_maps,
             memfd_noexec: self.containment.memfd_noexec,
+            pid_max: self
+                .containment
+                .pid_max
+                .map(|_| self.containment.pid_max_text.as_slice()),
             drop_caps: self.containment.drop_caps,
         };
         let start = Instant::now();

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::identity::Identity;
-use crate::sandbox::containment::{self, PidsHierarchy};
+use crate::sandbox::containment::{self, PidMaxBound, PidsHierarchy};
 use crate::sandbox::limits::{RlimitSetting, MAX_RLIMITS};
 use crate::sandbox::seccomp::BpfProgram;
 use crate::sandbox::{elf, landlock, seccomp, Limits, SandboxError, SandboxMode, SandboxReport};
@@ -90,6 +90,9 @@ pub enum PlanError {
 pub(crate) struct Containment {
     pub ns: NsMode,
     pub cgroup: Option<PidsHierarchy>,
+    /// The PID namespace's own `pid_max` bound, and its value as text.
+    pub pid_max: Option<PidMaxBound>,
+    pub pid_max_text: Vec<u8>,
     /// Set `vm.memfd_noexec=2` in the child's PID namespace.
     pub memfd_noexec: bool,
     /// The child stays root: drop the capabilities it never needs.
@@ -257,23 +260,51 @@ impl Plan {
             missing(&mut report, "a PID namespace (process-tree containment)")?;
             NsMode::None
         };
-        let cgroup = if child_uid == 0 {
+        // The process bound: the namespace's own pid_max where the kernel
+        // has it; else, for a root child (which ignores RLIMIT_NPROC), a
+        // pids cgroup.
+        let nproc = cmd.limits.nproc;
+        let bound_nproc = nproc.or((child_uid == 0).then_some(containment::ROOT_DEFAULT_NPROC));
+        let pid_max = match bound_nproc {
+            Some(n) if ns != NsMode::None && containment::per_namespace_pid_max() => {
+                Some(PidMaxBound::for_nproc(n))
+            }
+            _ => None,
+        };
+        let cgroup = if child_uid == 0 && pid_max.is_none() {
             let h = containment::pids_hierarchy();
             if h.is_none() {
                 missing(
                     &mut report,
-                    "a pids cgroup (fork-bomb bound for a root child)",
+                    "a process bound for a root child (a per-namespace pid_max, Linux 6.14, or a pids cgroup)",
                 )?;
             }
             h
         } else {
             None
         };
-        report.containment = match (ns, &cgroup) {
-            (NsMode::None, None) => "process-group".into(),
-            (NsMode::None, Some(_)) => "process-group+cgroup-pids".into(),
-            (_, None) => "pid-namespace".into(),
-            (_, Some(_)) => "pid-namespace+cgroup-pids".into(),
+        let mut parts: Vec<&str> = Vec::with_capacity(3);
+        parts.push(match ns {
+            NsMode::None => "process-group",
+            NsMode::Pid => "pid-namespace",
+            NsMode::UserPid => "user-namespace+pid-namespace",
+        });
+        if pid_max.is_some() {
+            parts.push("pid-max");
+        }
+        if cgroup.is_some() {
+            parts.push("cgroup-pids");
+        }
+        report.containment = parts.join("+");
+        report.processes = match (&pid_max, &cgroup, bound_nproc) {
+            (Some(b), _, _) => b.describe(nproc),
+            (None, Some(_), Some(n)) => format!(
+                "at most {n} (pids.max of its cgroup, joined by a migration: milliseconds on cgroup v1)"
+            ),
+            (None, None, Some(n)) => {
+                format!("RLIMIT_NPROC {n} (every process of the child's user counts)")
+            }
+            (None, _, None) => "unbounded (nproc=inherit)".into(),
         };
         // memfd_noexec is per PID namespace; only a privileged child can set
         // it, and never outside a namespace of its own.
@@ -283,6 +314,10 @@ impl Plan {
         let containment = Containment {
             ns,
             cgroup,
+            pid_max,
+            pid_max_text: pid_max
+                .map(|b| b.pid_max.to_string().into_bytes())
+                .unwrap_or_default(),
             memfd_noexec,
             drop_caps: child_uid == 0,
             uid_map: format!("{euid} {euid} 1\n").into_bytes(),
@@ -346,6 +381,7 @@ impl Plan {
         self.seccomp = None;
         self.containment.ns = NsMode::None;
         self.containment.cgroup = None;
+        self.containment.pid_max = None;
         self.containment.memfd_noexec = false;
         self.report = SandboxReport {
             containment: "none (benchmark only)".into(),

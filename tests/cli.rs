@@ -902,6 +902,7 @@ fn explain_shows_argv_env_run_as_limits_and_sandbox_exactly() {
         "  net: unix",
         "  seccomp: default",
         "  containment: ",
+        "  processes: ",
     ];
     assert_eq!(sandbox.len(), want_prefixes.len(), "{text}");
     for (line, want) in sandbox.iter().zip(want_prefixes) {

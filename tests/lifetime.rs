@@ -20,8 +20,10 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use common::*;
-use execward::__private::sandbox::containment::{pids_hierarchy, CgroupVersion};
-use execward::{Limits, Status};
+use execward::__private::sandbox::containment::{
+    per_namespace_pid_max, pids_hierarchy, simulate_kernel_without_per_namespace_pid_max,
+};
+use execward::{Limits, Outcome, Status};
 
 static BOMB: RwLock<()> = RwLock::new(());
 
@@ -42,90 +44,65 @@ fn nproc_limits(n: u64) -> Limits {
     Limits::default().with_nproc(Some(n))
 }
 
-/// The directory of the pids cgroup that `pid` is in.
-fn pids_cgroup_of(pid: u32) -> Option<PathBuf> {
-    let h = pids_hierarchy()?;
-    let mount = h.base.parent()?.to_path_buf();
-    let text = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
-    text.lines().find_map(|l| {
-        let mut f = l.splitn(3, ':');
-        let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
-        let ours = match h.version {
-            CgroupVersion::V1 => controllers.split(',').any(|c| c == "pids"),
-            CgroupVersion::V2 => controllers.is_empty(),
+/// Every process whose PID namespace is that of `pid` (a scan of
+/// `/proc`); empty once the namespace is gone.
+fn namespace_members(ns: &Path) -> BTreeSet<i32> {
+    let mut out = BTreeSet::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
         };
-        ours.then(|| mount.join(path.trim_start_matches('/')))
-    })
-}
-
-fn cgroup_value(dir: &Path, file: &str, key: Option<&str>) -> Option<u64> {
-    let text = std::fs::read_to_string(dir.join(file)).ok()?;
-    match key {
-        None => text.trim().parse().ok(),
-        Some(k) => text.lines().find_map(|l| {
-            l.strip_prefix(k)
-                .and_then(|v| v.trim().parse().ok())
-                .filter(|_| l.as_bytes().get(k.len()) == Some(&b' '))
-        }),
+        if std::fs::read_link(format!("/proc/{p}/ns/pid")).is_ok_and(|l| l == ns) {
+            out.insert(p);
+        }
     }
+    out
 }
 
-fn cgroup_pids(dir: &Path) -> BTreeSet<i32> {
-    std::fs::read_to_string(dir.join("cgroup.procs"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.trim().parse().ok())
-        .collect()
-}
-
-#[test]
-fn fork_bomb_as_root_times_out_and_leaves_nothing() {
-    let Some(a) = attack() else { return };
-    if !need_root()
-        || !need_sandbox(1)
-        || !require(pids_hierarchy().is_some(), "no pids cgroup hierarchy")
-    {
-        return;
-    }
-    let _x = exclusive();
+/// The fork bomb as root, bounded by whatever the plan chose; returns the
+/// plan's containment. Watches the bomb's PID namespace: it never holds
+/// more than `nproc` processes, and nothing of it is left after the
+/// timeout.
+fn fork_bomb_as_root(a: &Path) -> String {
     const NPROC: u64 = 64;
     let timeout = Duration::from_secs(3);
     let grace = Duration::from_millis(500);
     let start = Instant::now();
-    let child = sandboxed(a, &["forkbomb"])
-        .limits(nproc_limits(NPROC))
+    let mut cmd = sandboxed(a, &["forkbomb"]);
+    cmd.limits(nproc_limits(NPROC))
         .timeout(timeout)
-        .kill_grace(grace)
-        .spawn()
-        .expect("spawn the fork bomb");
-    let cg = pids_cgroup_of(child.id()).expect("the action's pids cgroup");
-    assert!(
-        cg.starts_with(&pids_hierarchy().unwrap().base),
-        "the bomb is in execward's cgroup: {}",
-        cg.display()
+        .kill_grace(grace);
+    let containment = cmd
+        .plan()
+        .expect("plan")
+        .sandbox_report()
+        .containment
+        .clone();
+    let child = cmd.spawn().expect("spawn the fork bomb");
+    let ns = std::fs::read_link(format!("/proc/{}/ns/pid", child.id())).expect("its namespace");
+    assert_ne!(
+        ns,
+        std::fs::read_link("/proc/self/ns/pid").unwrap(),
+        "the bomb has a PID namespace of its own"
     );
 
-    // Watch the bomb until the cgroup has refused forks, collecting every
-    // process of it that we see.
+    // Watch the bomb for most of its time, collecting every process of it
+    // that we see and the most seen at once.
     let mut seen = BTreeSet::new();
-    let mut refused = 0;
     let mut peak = 0;
     while start.elapsed() < timeout - Duration::from_millis(300) {
-        seen.extend(cgroup_pids(&cg));
-        peak = peak.max(cgroup_value(&cg, "pids.current", None).unwrap_or(0));
-        refused = cgroup_value(&cg, "pids.events", Some("max")).unwrap_or(0);
-        if refused > 0 && seen.len() as u64 >= NPROC / 2 {
-            break;
-        }
+        let now = namespace_members(&ns);
+        peak = peak.max(now.len() as u64);
+        seen.extend(now);
         std::thread::sleep(Duration::from_millis(10));
     }
-    peak = peak.max(cgroup_value(&cg, "pids.peak", None).unwrap_or(0));
-    seen.extend(cgroup_pids(&cg));
-
     let o = child.wait().expect("wait");
     let took = start.elapsed();
     eprintln!(
-        "fork bomb: {} processes seen, peak {peak}, {refused} forks refused, ended after {took:?}",
+        "fork bomb ({containment}): {} processes seen, at most {peak} at once, ended after {took:?}",
         seen.len()
     );
     assert_eq!(o.status, Status::TimedOut);
@@ -134,27 +111,55 @@ fn fork_bomb_as_root_times_out_and_leaves_nothing() {
         took < timeout + grace + SECOND,
         "the bomb must be ended within timeout + grace + 1 s, took {took:?}"
     );
-
-    // Nothing of the bomb remains: the cgroup is empty (execward keeps an
-    // empty cgroup for reuse, or removes it), and so is every process seen
-    // in it.
+    // Nothing of the bomb remains.
     assert!(
-        !cg.exists() || cgroup_pids(&cg).is_empty(),
-        "the action's cgroup {} still holds processes",
-        cg.display()
+        namespace_members(&ns).is_empty(),
+        "the bomb's namespace still holds processes"
     );
     let left: Vec<i32> = seen.iter().copied().filter(|&p| alive(p)).collect();
     assert!(left.is_empty(), "bomb processes left: {left:?}");
-
-    // What held it: the cgroup's pids.max. The kernel refused forks for
-    // this cgroup (pids.events max) and it never held more than nproc.
-    assert!(refused > 0, "pids.max must have refused forks");
+    // The bound held, and the bomb did reach it.
     assert!(peak <= NPROC, "peak {peak} > nproc {NPROC}");
     assert!(
-        seen.len() as u64 > NPROC / 2,
-        "saw {} processes",
-        seen.len()
+        peak > NPROC / 2,
+        "the bomb held only {peak} processes at once"
     );
+    containment
+}
+
+#[test]
+fn fork_bomb_as_root_times_out_and_leaves_nothing() {
+    let Some(a) = attack() else { return };
+    if !need_root()
+        || !need_sandbox(1)
+        || !require(
+            per_namespace_pid_max(),
+            "no per-namespace pid_max (Linux 6.14)",
+        )
+    {
+        return;
+    }
+    let _x = exclusive();
+    let containment = fork_bomb_as_root(a);
+    // No cgroup: the namespace's own pid_max held it.
+    assert_eq!(containment, "pid-namespace+pid-max");
+}
+
+/// How many processes `attack nproc 100 [CHURN]` held as root under
+/// `nproc=n` through execward.
+fn held_as_root(a: &Path, n: u64, churn: Option<&str>) -> (Outcome, u64) {
+    let mut args = vec!["nproc", "100"];
+    args.extend(churn);
+    let o = run(sandboxed(a, &args).limits(nproc_limits(n)));
+    let made = count_made(&o.stdout);
+    (o, made)
+}
+
+fn count_made(stdout: &[u8]) -> u64 {
+    String::from_utf8_lossy(stdout)
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("nproc printed {stdout:?}"))
 }
 
 /// The control of the fork bomb. A real control — the same bomb without the
@@ -164,29 +169,11 @@ fn fork_bomb_as_root_times_out_and_leaves_nothing() {
 /// - unsandboxed, as root, with only `RLIMIT_NPROC=64` (what `limit
 ///   nproc=64` sets): all 100 processes are made, so the rlimit alone does
 ///   not bound a root child (the kernel exempts root from it);
-/// - through execward with `nproc=64`: at most 64 (the pids cgroup);
+/// - through execward with `nproc=64`: exactly 64, also after a thousand
+///   short-lived processes came and went (the namespace's bound does not
+///   shrink or grow with its history);
 /// - through execward with the bound lifted (`nproc=200`): all 100.
-///
-/// With the fork bomb test above (forks refused by *this* cgroup, never
-/// more than 64 members), this shows the cgroup's `pids.max` is what
-/// stopped the bomb.
-#[test]
-fn pids_cgroup_is_what_bounds_a_root_child() {
-    let Some(a) = attack() else { return };
-    if !need_root()
-        || !need_sandbox(1)
-        || !require(pids_hierarchy().is_some(), "no pids cgroup hierarchy")
-    {
-        return;
-    }
-    let _x = exclusive();
-    let count = |stdout: &[u8]| -> u64 {
-        String::from_utf8_lossy(stdout)
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("nproc printed {stdout:?}"))
-    };
-
+fn what_bounds_a_root_child(a: &Path) {
     use std::os::unix::process::CommandExt;
     let mut plain = std::process::Command::new(a);
     plain.args(["nproc", "100"]);
@@ -206,16 +193,119 @@ fn pids_cgroup_is_what_bounds_a_root_child() {
     unsafe { plain.pre_exec(nproc_64) };
     let u = plain.output().unwrap();
     assert_worked_unsandboxed(&u, "100 processes as root under RLIMIT_NPROC=64");
-    assert_eq!(count(&u.stdout), 100);
+    assert_eq!(count_made(&u.stdout), 100);
 
-    let o = run(sandboxed(a, &["nproc", "100"]).limits(nproc_limits(64)));
+    let (o, made) = held_as_root(a, 64, None);
     assert_blocked(&o, &[libc::EAGAIN], "100 processes under nproc=64");
-    let made = count(&o.stdout);
-    assert!(made <= 64 && made > 1, "made {made}");
+    assert_eq!(made, 64, "nproc=64 holds exactly 64 processes");
+    let (o, made) = held_as_root(a, 64, Some("1000"));
+    assert_blocked(
+        &o,
+        &[libc::EAGAIN],
+        "100 processes under nproc=64 after 1000 came and went",
+    );
+    assert_eq!(
+        made, 64,
+        "nproc=64 still holds exactly 64 processes after 1000 came and went"
+    );
 
-    let o = run(sandboxed(a, &["nproc", "100"]).limits(nproc_limits(200)));
+    let (o, made) = held_as_root(a, 200, Some("1000"));
     assert_worked(&o, "100 processes under nproc=200");
-    assert_eq!(count(&o.stdout), 100);
+    assert_eq!(made, 100);
+}
+
+#[test]
+fn pid_max_is_what_bounds_a_root_child() {
+    let Some(a) = attack() else { return };
+    if !need_root()
+        || !need_sandbox(1)
+        || !require(
+            per_namespace_pid_max(),
+            "no per-namespace pid_max (Linux 6.14)",
+        )
+    {
+        return;
+    }
+    let _x = exclusive();
+    let plan = sandboxed(a, &["nproc", "100"])
+        .limits(nproc_limits(64))
+        .plan()
+        .unwrap();
+    assert_eq!(plan.sandbox_report().containment, "pid-namespace+pid-max");
+    what_bounds_a_root_child(a);
+}
+
+/// `nproc=1` is below what the kernel accepts for a namespace's pid_max:
+/// it is rounded up to 2, and `explain` says so.
+#[test]
+fn nproc_below_the_namespace_floor_is_rounded_up_and_said() {
+    let Some(a) = attack() else { return };
+    if !need_root()
+        || !need_sandbox(1)
+        || !require(
+            per_namespace_pid_max(),
+            "no per-namespace pid_max (Linux 6.14)",
+        )
+    {
+        return;
+    }
+    let _s = shared();
+    let mut cmd = sandboxed(a, &["nproc", "3"]);
+    cmd.limits(nproc_limits(1));
+    let plan = cmd.plan().unwrap();
+    let explained = plan.explain();
+    assert!(
+        explained
+            .contains("processes: at most 2 (pid_max 301 of its PID namespace; nproc=1 rounded up"),
+        "{explained}"
+    );
+    let o = run(&cmd);
+    assert_blocked(&o, &[libc::EAGAIN], "3 processes under nproc=1 (2)");
+    assert_eq!(count_made(&o.stdout), 2);
+}
+
+/// The fallback where the kernel has no per-namespace pid_max: a pids
+/// cgroup (simulated on this kernel in a re-executed role, which plans as
+/// on Linux 6.13). The same bomb, and what bounds it.
+#[test]
+fn pids_cgroup_bounds_a_root_child_where_pid_max_is_global() {
+    let Some(_) = attack() else { return };
+    if !need_root()
+        || !need_sandbox(1)
+        || !require(pids_hierarchy().is_some(), "no pids cgroup hierarchy")
+    {
+        return;
+    }
+    let _x = exclusive();
+    let out = reexec("role_without_per_namespace_pid_max", "no-pid-max")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        role_result(&out.stdout, "containment").as_deref(),
+        Some("pid-namespace+cgroup-pids"),
+        "{text}"
+    );
+}
+
+/// Role: plans as on a kernel without a per-namespace pid_max; the fork
+/// bomb and its control run with the pids cgroup. Does nothing unless
+/// re-executed by [`pids_cgroup_bounds_a_root_child_where_pid_max_is_global`].
+#[test]
+fn role_without_per_namespace_pid_max() {
+    if !role("no-pid-max") {
+        return;
+    }
+    simulate_kernel_without_per_namespace_pid_max();
+    let a = attack().expect("attack program");
+    let containment = fork_bomb_as_root(a);
+    what_bounds_a_root_child(a);
+    println!("RESULT containment={containment}");
 }
 
 #[test]
@@ -245,6 +335,43 @@ fn a_root_child_cannot_leave_its_pids_cgroup() {
     // Control: with the hierarchy in `fs write`, the child moves itself.
     let o = run(sandboxed(a, &["write", p, "0"]).fs_write([mount]));
     assert_worked(&o, "cgroup escape with fs write on the hierarchy");
+}
+
+#[test]
+fn a_root_child_cannot_raise_its_pid_max() {
+    // The bound holds only while the child cannot write its namespace's
+    // kernel.pid_max (root may, by the file's mode): Landlock refuses the
+    // write unless the policy grants /proc/sys/kernel.
+    let Some(a) = attack() else { return };
+    if !need_root()
+        || !need_sandbox(1)
+        || !require(
+            per_namespace_pid_max(),
+            "no per-namespace pid_max (Linux 6.14)",
+        )
+    {
+        return;
+    }
+    let _s = shared();
+    let host_before = std::fs::read_to_string("/proc/sys/kernel/pid_max").unwrap();
+    let o = run(&sandboxed(
+        a,
+        &["write", "/proc/sys/kernel/pid_max", "100000"],
+    ));
+    assert_blocked(&o, &[libc::EACCES], "raising the namespace's pid_max");
+
+    // Control: with /proc/sys/kernel in `fs write` the child raises it (its
+    // own namespace's value; the host's is untouched).
+    let o = run(
+        sandboxed(a, &["write", "/proc/sys/kernel/pid_max", "100000"])
+            .fs_write(["/proc/sys/kernel"]),
+    );
+    assert_worked(&o, "raising pid_max with fs write on /proc/sys/kernel");
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/kernel/pid_max").unwrap(),
+        host_before,
+        "the host's pid_max changed"
+    );
 }
 
 // ---------------------------------------------------------------------------

@@ -181,6 +181,8 @@ impl Record {
             }
             o.push_str(",\"containment\":");
             json_str(&mut o, &s.containment);
+            o.push_str(",\"processes\":");
+            json_str(&mut o, &s.processes);
             if let Some(l) = &self.limits {
                 let opt =
                     |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_else(|| "null".into());

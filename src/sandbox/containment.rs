@@ -12,18 +12,37 @@
 //!   `CLONE_NEWPID` is used; otherwise a user namespace that maps only the
 //!   caller's own uid and gid carries the PID namespace (no privilege is
 //!   gained: the maps are identity maps of one id, `setgroups` is denied).
-//! - **A cgroup with a `pids.max` bound** is the fork-bomb bound when the
-//!   child runs as root: root ignores `RLIMIT_NPROC`, so `limit nproc=` is
-//!   also written to the cgroup's `pids.max`. cgroup v1 (a `pids`
-//!   hierarchy) and v2 (a `pids` controller) are both supported; the
-//!   action's cgroup is created below `<hierarchy>/execward/` and removed
-//!   when the action ends. The cgroup is also used to kill every process of
-//!   the action when it ends.
+//! - **The namespace's own `pid_max`** is the fork-bomb bound (Linux 6.14
+//!   made `kernel.pid_max` per PID namespace, checked at every level of
+//!   the hierarchy). Before `execve` the child, process 1 of the new
+//!   namespace, writes `pid_max = nproc + 299` and `ns_last_pid = 300`:
+//!   the kernel hands out the numbers 1..299 only until its cursor first
+//!   passes 300, so with the cursor moved past them every further process
+//!   gets a number in `300..pid_max`, and the namespace holds at most
+//!   `1 + (pid_max - 300) = nproc` processes (threads count, as in a pids
+//!   cgroup), from the first fork on and however many come and go. The
+//!   kernel refuses `pid_max` below 301, so `nproc=1` is rounded up to 2
+//!   (said by `explain`). This costs two small writes in the child; the
+//!   `pids` cgroup it replaces costs a migration (a write to
+//!   `cgroup.procs`), which on cgroup v1 waits for an RCU grace period:
+//!   6–15 ms for a lone request. Root ignores `RLIMIT_NPROC`, so for a
+//!   root child this is the only bound; for other children it adds a
+//!   per-action bound to `RLIMIT_NPROC`'s per-user one. The action cannot
+//!   raise its `pid_max` unless its policy lets it write
+//!   `/proc/sys/kernel` (Landlock).
+//! - **A `pids` cgroup** is the fallback for a root child on a kernel
+//!   without a per-namespace `pid_max` (before 6.14): `limit nproc=`
+//!   becomes the cgroup's `pids.max`. cgroup v1 (a `pids` hierarchy) and
+//!   v2 (a `pids` controller) are both supported; the action's cgroup is
+//!   created below `<hierarchy>/execward/` and removed when the action
+//!   ends. The cgroup is also used to kill every process of the action
+//!   when it ends.
 //! - Refusing `fork`/`clone` in seccomp was rejected: too many legitimate
 //!   tools (`useradd`, `systemctl`, `tar -z`) start helpers.
 //!
 //! Under `sandbox required`, an action refuses to run when it cannot get a
-//! PID namespace, or when it runs as root and no pids cgroup can be made.
+//! PID namespace, or when it runs as root and neither a per-namespace
+//! `pid_max` nor a pids cgroup is available.
 //! Under `best-effort` it runs, kills its process group on exit, and
 //! reports what is missing.
 //!
@@ -288,6 +307,106 @@ impl Drop for ActionCgroup {
     }
 }
 
+/// The numbers below this are handed out in a PID namespace only until
+/// its cursor first passes it (the kernel's `RESERVED_PIDS`); the lowest
+/// `pid_max` the kernel accepts is one more.
+pub const PID_NS_RESERVED: u64 = 300;
+
+/// The highest `pid_max` the kernel accepts (`PID_MAX_LIMIT` on 64-bit).
+pub const PID_MAX_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// The `nproc` bound of a root child whose `limit nproc=` is `inherit`
+/// (root ignores `RLIMIT_NPROC`, so it would have no bound at all).
+pub const ROOT_DEFAULT_NPROC: u64 = 4096;
+
+/// A PID namespace bounded by its own `pid_max`, with the cursor moved
+/// past the reserved numbers (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PidMaxBound {
+    /// The value written to the namespace's `kernel.pid_max`.
+    pub pid_max: u64,
+    /// How many processes (and threads) the namespace can hold at once,
+    /// its process 1 included: `pid_max - 299`.
+    pub processes: u64,
+    /// `nproc` was below what the kernel accepts and was rounded up.
+    pub rounded_up: bool,
+}
+
+impl PidMaxBound {
+    /// The bound for `limit nproc=nproc`: `pid_max = nproc + 299`, at
+    /// least 301 (the kernel's floor) and at most [`PID_MAX_LIMIT`].
+    pub fn for_nproc(nproc: u64) -> PidMaxBound {
+        let floor = PID_NS_RESERVED + 1;
+        let pid_max = nproc
+            .saturating_add(PID_NS_RESERVED - 1)
+            .clamp(floor, PID_MAX_LIMIT);
+        PidMaxBound {
+            pid_max,
+            processes: pid_max - (PID_NS_RESERVED - 1),
+            rounded_up: pid_max - (PID_NS_RESERVED - 1) > nproc,
+        }
+    }
+
+    /// One line for `explain` and the report: the bound and how it is
+    /// made.
+    pub fn describe(&self, nproc: Option<u64>) -> String {
+        let how = format!("pid_max {} of its PID namespace", self.pid_max);
+        match nproc {
+            Some(n) if self.rounded_up => format!(
+                "at most {} ({how}; nproc={n} rounded up to the namespace floor: the kernel refuses a pid_max below {})",
+                self.processes,
+                PID_NS_RESERVED + 1
+            ),
+            Some(_) => format!("at most {} ({how})", self.processes),
+            None => format!(
+                "at most {} ({how}; nproc=inherit, and a root child ignores RLIMIT_NPROC)",
+                self.processes
+            ),
+        }
+    }
+}
+
+/// The kernel release as (major, minor), from `uname`.
+fn kernel_release() -> Option<(u32, u32)> {
+    let uts = nix::sys::utsname::uname().ok()?;
+    parse_release(uts.release().to_str()?)
+}
+
+/// `"6.18.44-foo"` -> `(6, 18)`.
+fn parse_release(release: &str) -> Option<(u32, u32)> {
+    let mut parts = release.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+/// Set by [`simulate_kernel_without_per_namespace_pid_max`].
+static NO_PER_NS_PID_MAX: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes this process plan as on a kernel without a per-namespace
+/// `pid_max` (before Linux 6.14), so that the fallback (the pids cgroup)
+/// can be tested on a newer kernel. For tests only; it never weakens a
+/// plan (the fallback is as strict), it only makes spawns slower.
+#[doc(hidden)]
+pub fn simulate_kernel_without_per_namespace_pid_max() {
+    NO_PER_NS_PID_MAX.store(true, Ordering::Relaxed);
+}
+
+/// Whether `kernel.pid_max` is per PID namespace (Linux 6.14) and the
+/// namespace's cursor can be set (`kernel.ns_last_pid`,
+/// `CONFIG_CHECKPOINT_RESTORE`). On an older kernel the same write from a
+/// root child would set the *host's* `pid_max`, so this must be certain:
+/// it is decided by the kernel release, never by trying.
+pub fn per_namespace_pid_max() -> bool {
+    static FOUND: OnceLock<bool> = OnceLock::new();
+    let found = *FOUND.get_or_init(|| {
+        kernel_release().is_some_and(|r| r >= (6, 14))
+            && Path::new("/proc/sys/kernel/pid_max").exists()
+            && Path::new("/proc/sys/kernel/ns_last_pid").exists()
+    });
+    found && !NO_PER_NS_PID_MAX.load(Ordering::Relaxed)
+}
+
 /// Whether this process can create a PID namespace directly (it is root,
 /// or at least has `CAP_SYS_ADMIN`).
 pub fn privileged() -> bool {
@@ -308,7 +427,7 @@ pub fn user_namespaces_available() -> bool {
 }
 
 /// One line for `execward probe`: how actions started by this process
-/// would be contained.
+/// would be contained, and what bounds their processes.
 pub fn describe() -> String {
     let ns = if privileged() {
         "pid namespace"
@@ -317,20 +436,61 @@ pub fn describe() -> String {
     } else {
         "process group only (no namespaces)"
     };
-    if !privileged() {
-        // Only root children need the cgroup (root ignores RLIMIT_NPROC),
-        // and only root can make one.
-        return format!("{ns}; RLIMIT_NPROC bounds processes (no root children here)");
+    let pid_max = per_namespace_pid_max() && (privileged() || user_namespaces_available());
+    let mut bound = Vec::new();
+    if pid_max {
+        bound.push("the namespace's own pid_max (no cgroup migration)".to_string());
     }
-    match pids_hierarchy() {
-        Some(h) => format!(
-            "{ns}; pids cgroup {} at {}",
-            match h.version {
-                CgroupVersion::V1 => "v1",
-                CgroupVersion::V2 => "v2",
-            },
-            h.base.display()
-        ),
-        None => format!("{ns}; no pids cgroup"),
+    if !privileged() {
+        // Only root children ignore RLIMIT_NPROC, and only root can make
+        // a pids cgroup.
+        bound.push("RLIMIT_NPROC (no root children here)".to_string());
+    } else if !pid_max {
+        bound.push(match pids_hierarchy() {
+            Some(h) => format!(
+                "a pids cgroup {} at {} (a migration per root action: milliseconds on v1)",
+                match h.version {
+                    CgroupVersion::V1 => "v1",
+                    CgroupVersion::V2 => "v2",
+                },
+                h.base.display()
+            ),
+            None => "nothing for root children (no per-namespace pid_max, no pids cgroup)".into(),
+        });
+    }
+    format!("{ns}; processes bounded by {}", bound.join(" and "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_release_parses() {
+        assert_eq!(parse_release("6.18.44-fc-v1098"), Some((6, 18)));
+        assert_eq!(parse_release("6.14.0"), Some((6, 14)));
+        assert_eq!(parse_release("5.15.0-91-generic"), Some((5, 15)));
+        assert_eq!(parse_release("6.1-rc3"), Some((6, 1)));
+        assert_eq!(parse_release("garbage"), None);
+        assert!(parse_release("6.9").unwrap() < (6, 14));
+    }
+
+    #[test]
+    fn pid_max_bound_is_nproc_exactly_above_the_floor() {
+        let b = PidMaxBound::for_nproc(256);
+        assert_eq!((b.pid_max, b.processes, b.rounded_up), (555, 256, false));
+        let b = PidMaxBound::for_nproc(2);
+        assert_eq!((b.pid_max, b.processes, b.rounded_up), (301, 2, false));
+        let b = PidMaxBound::for_nproc(1);
+        assert_eq!((b.pid_max, b.processes, b.rounded_up), (301, 2, true));
+        assert!(b.describe(Some(1)).contains("rounded up"));
+        let b = PidMaxBound::for_nproc(u64::MAX);
+        assert_eq!(b.pid_max, PID_MAX_LIMIT);
+        assert_eq!(b.processes, PID_MAX_LIMIT - 299);
+        assert!(!b.rounded_up);
+        assert_eq!(
+            PidMaxBound::for_nproc(256).describe(Some(256)),
+            "at most 256 (pid_max 555 of its PID namespace)"
+        );
     }
 }

@@ -293,8 +293,14 @@ pub struct SandboxReport {
     pub landlock_scopes: bool,
     /// The seccomp profile applied (`None`: no filter).
     pub seccomp: Option<String>,
-    /// How the process tree is contained (e.g. "pid-namespace+cgroup-pids").
+    /// How the process tree is contained: the mechanisms joined by `+`
+    /// (e.g. `pid-namespace+pid-max`, `pid-namespace+cgroup-pids`,
+    /// `user-namespace+pid-namespace+pid-max`, `process-group`).
     pub containment: String,
+    /// How many processes the action may hold at once and what enforces
+    /// it, in words (e.g. `at most 256 (pid_max 555 of its PID
+    /// namespace)`).
+    pub processes: String,
     /// memfds of the action cannot be executed (`vm.memfd_noexec=2` in its
     /// PID namespace; needs root and Linux 6.3).
     pub memfd_noexec: bool,

@@ -80,8 +80,14 @@ fn run_child(spec: &ChildSpec<'_>) -> Result<Never, Failed> {
     if let Some(maps) = &spec.userns_maps {
         write_userns_maps(maps).at(Stage::UserNs)?;
     }
-    // The setting is per PID namespace: never write it from a child that
-    // shares the caller's namespace (it would change the host's).
+    // These settings are per PID namespace: never write them from a child
+    // that shares the caller's namespace (it would change the host's).
+    if let Some(pid_max) = spec.pid_max {
+        if spec.ns == NsMode::None {
+            return Err(Failed(Stage::PidMax, libc::EINVAL));
+        }
+        bound_pid_namespace(pid_max).at(Stage::PidMax)?;
+    }
     if spec.memfd_noexec && spec.ns != NsMode::None {
         forbid_memfd_exec().at(Stage::Memfd)?;
     }
@@ -132,6 +138,16 @@ fn write_userns_maps(maps: &UserNsMaps<'_>) -> SysResult {
     write_file(c"/proc/self/setgroups", b"deny")?;
     write_file(c"/proc/self/uid_map", maps.uid_map)?;
     write_file(c"/proc/self/gid_map", maps.gid_map)
+}
+
+/// The PID namespace holds at most `pid_max - 299` processes: its
+/// `pid_max`, then its cursor past the numbers below 300 (which the kernel
+/// hands out only until the cursor first passes 300), so every further
+/// process takes a number in `300..pid_max`. The child is process 1 of
+/// the namespace and still has `CAP_SYS_ADMIN` in its owner.
+fn bound_pid_namespace(pid_max: &[u8]) -> SysResult {
+    write_file(c"/proc/sys/kernel/pid_max", pid_max)?;
+    write_file(c"/proc/sys/kernel/ns_last_pid", b"300")
 }
 
 /// memfds of this PID namespace can never be executed (Landlock does not

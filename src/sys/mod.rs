@@ -34,7 +34,9 @@
 //! 125; `execve` failure records `Exec`):
 //!
 //! 1. user namespace maps (only for the unprivileged containment);
-//! 2. `vm.memfd_noexec=2` (only in a PID namespace of the child's own);
+//! 2. the PID namespace's own bound: `kernel.pid_max`, then
+//!    `kernel.ns_last_pid=300` (only in a PID namespace of the child's own);
+//!    `vm.memfd_noexec=2` (likewise);
 //! 3. every signal handler to `SIG_DFL`, then an empty signal mask;
 //! 4. `setsid` (no controlling terminal: an unprivileged child cannot
 //!    `TIOCSTI` into the caller's terminal; a root child's `CAP_SYS_ADMIN`

@@ -52,6 +52,8 @@ pub(crate) enum Stage {
     Caps = 14,
     /// Setting `vm.memfd_noexec` of the PID namespace.
     Memfd = 15,
+    /// Bounding the PID namespace (`kernel.pid_max`, `kernel.ns_last_pid`).
+    PidMax = 16,
 }
 
 impl Stage {
@@ -73,6 +75,7 @@ impl Stage {
             13 => Stage::Exec,
             14 => Stage::Caps,
             15 => Stage::Memfd,
+            16 => Stage::PidMax,
             _ => Stage::None,
         }
     }
@@ -96,6 +99,7 @@ impl Stage {
             Stage::Exec => "executing the program",
             Stage::Caps => "dropping capabilities of the root child",
             Stage::Memfd => "making memfds non-executable (vm.memfd_noexec)",
+            Stage::PidMax => "bounding the PID namespace (kernel.pid_max)",
         }
     }
 
@@ -110,6 +114,7 @@ impl Stage {
                 | Stage::Ids
                 | Stage::UserNs
                 | Stage::Cgroup
+                | Stage::PidMax
         )
     }
 }
@@ -179,6 +184,11 @@ pub(crate) struct ChildSpec<'a> {
     /// Write `2` to the PID namespace's `vm.memfd_noexec` (only with a
     /// new PID namespace: the setting is per namespace).
     pub memfd_noexec: bool,
+    /// Bound the child's own PID namespace: write this (decimal, no
+    /// newline) to its `kernel.pid_max`, then move the namespace's cursor
+    /// past the reserved numbers. Only with a new PID namespace (the
+    /// setting is per namespace since Linux 6.14; the plan checked).
+    pub pid_max: Option<&'a [u8]>,
     /// The child stays uid 0: drop [`super::child::ROOT_DROPPED_CAPS`] from
     /// its bounding set and clear its inheritable and ambient sets.
     pub drop_caps: bool,

@@ -418,12 +418,24 @@ __attribute__((noreturn)) static void cmd_forkbomb(void)
 }
 
 /* Try to hold N processes at once (this one and N-1 children). Prints how
- * many existed; succeeds when all N did. The children are killed. */
-static int cmd_nproc(const char *sn)
+ * many existed; succeeds when all N did. The children are killed. With
+ * CHURN, first make and reap CHURN short-lived children one after the
+ * other (a long-running action's history: the bound must not shrink). */
+static int cmd_nproc(const char *sn, const char *schurn)
 {
-    long n;
+    long n, churn = 0;
     if (parse_int(sn, &n) || n < 1 || n > 100000)
         return 2;
+    if (schurn && (parse_int(schurn, &churn) || churn < 0 || churn > 1000000))
+        return 2;
+    for (long i = 0; i < churn; i++) {
+        pid_t p = fork();
+        if (p < 0)
+            return failed("fork (churn)");
+        if (p == 0)
+            _exit(0);
+        waitpid(p, NULL, 0);
+    }
     pid_t *kids = calloc((size_t)n, sizeof *kids);
     if (!kids)
         return harness("calloc");
@@ -615,7 +627,7 @@ static int usage(void)
             " | udp-send PORT | unix-abstract NAME | unix-path PATH | kill PID\n"
             "  ptrace PID (0: own child) | io_uring | bpf | unshare-user\n"
             "  mount DIR | keyctl | perf | userfaultfd [user] | open-by-handle PATH\n"
-            "  int80 | tiocsti [TEXT] | tiocsctty [0|1] | vhangup | forkbomb | nproc N | alloc MIB [raise]\n"
+            "  int80 | tiocsti [TEXT] | tiocsctty [0|1] | vhangup | forkbomb | nproc N [CHURN] | alloc MIB [raise]\n"
             "  daemon PIDFILE [stay] | caps | mknod PATH\n");
     return 2;
 }
@@ -699,7 +711,7 @@ int main(int argc, char **argv)
         cmd_forkbomb();
     if (!strcmp(sub, "nproc")) {
         NEED_ARG;
-        return cmd_nproc(a);
+        return cmd_nproc(a, argc > 3 ? argv[3] : NULL);
     }
     if (!strcmp(sub, "alloc")) {
         NEED_ARG;

@@ -270,6 +270,7 @@ impl Bound<'_> {
             net: a.net.clone(),
             seccomp: a.seccomp.clone(),
             mode: a.sandbox,
+            caps: a.caps,
         });
         if let Some(r) = &a.run_as {
             c.run_as(&r.user, r.group.as_deref());

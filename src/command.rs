@@ -27,7 +27,7 @@ use crate::error::Error;
 use crate::identity::{Ids, RunAs, UserGroup};
 use crate::outcome::Outcome;
 use crate::plan::{Plan, PlanError};
-use crate::sandbox::{Limits, NetAccess, SandboxMode, SandboxSpec, SeccompSpec};
+use crate::sandbox::{Caps, Limits, NetAccess, SandboxMode, SandboxSpec, SeccompSpec};
 use crate::spec::CommandSpec;
 use crate::supervise::Child;
 
@@ -178,6 +178,14 @@ impl Command {
     /// The system-call filter (default profile `default`).
     pub fn seccomp(&mut self, spec: SeccompSpec) -> &mut Command {
         self.spec.sandbox.seccomp = spec;
+        self
+    }
+
+    /// Capabilities a child that stays root keeps beyond
+    /// [`Caps::ROOT_DEFAULT`] (default none; a policy's `caps NAME...`).
+    /// A child that is not root holds no capability whatever this says.
+    pub fn root_caps(&mut self, caps: Caps) -> &mut Command {
+        self.spec.sandbox.caps = caps;
         self
     }
 

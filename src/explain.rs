@@ -101,6 +101,12 @@ impl Plan {
         ));
         s.push_str(&format!("  containment: {}\n", r.containment));
         s.push_str(&format!("  processes: {}\n", r.processes));
+        if r.ipc_namespace {
+            s.push_str("  ipc: a namespace of its own\n");
+        }
+        if let Some(caps) = r.root_caps {
+            s.push_str(&format!("  root capabilities: {caps}\n"));
+        }
         if !r.missing.is_empty() {
             s.push_str(&format!("  missing: {}\n", r.missing.join("; ")));
         }

@@ -18,7 +18,7 @@ use crate::plan::Plan;
 use crate::sandbox::containment::ActionCgroup;
 use crate::stdio::{Output, Stdin};
 use crate::supervise::{io_err, Child, RunError, SetupStage, Stream};
-use crate::sys::{self, ChildIds, ChildSpec, NsMode, SpawnFailure, Stage, UserNsMaps};
+use crate::sys::{self, ChildIds, ChildSpec, NsMode, RootCaps, SpawnFailure, Stage, UserNsMaps};
 
 fn open_null(write: bool) -> io::Result<OwnedFd> {
     let f = OpenOptions::new()
@@ -141,7 +141,11 @@ impl Plan {
                 .containment
                 .pid_max
                 .map(|_| self.containment.pid_max_text.as_slice()),
-            drop_caps: self.containment.drop_caps,
+            root_caps: self.containment.root_caps.map(|c| RootCaps {
+                keep: c.bits(),
+                last: crate::sandbox::caps::last_cap(),
+            }),
+            ipc_ns: self.containment.ipc_ns,
         };
         let start = Instant::now();
         let spawned = sys::spawn(&spec).map_err(|f| match f {

@@ -23,7 +23,9 @@ use crate::identity::Identity;
 use crate::sandbox::containment::{self, PidMaxBound, PidsHierarchy};
 use crate::sandbox::limits::{RlimitSetting, MAX_RLIMITS};
 use crate::sandbox::seccomp::BpfProgram;
-use crate::sandbox::{elf, landlock, seccomp, Limits, SandboxError, SandboxMode, SandboxReport};
+use crate::sandbox::{
+    elf, landlock, seccomp, Caps, Limits, SandboxError, SandboxMode, SandboxReport,
+};
 use crate::spec::CommandSpec;
 use crate::stdio::Stdin;
 use crate::sys::NsMode;
@@ -95,8 +97,10 @@ pub(crate) struct Containment {
     pub pid_max_text: Vec<u8>,
     /// Set `vm.memfd_noexec=2` in the child's PID namespace.
     pub memfd_noexec: bool,
-    /// The child stays root: drop the capabilities it never needs.
-    pub drop_caps: bool,
+    /// The child stays root: the capabilities it keeps.
+    pub root_caps: Option<Caps>,
+    /// A new IPC namespace (with the PID namespace).
+    pub ipc_ns: bool,
     /// For [`NsMode::UserPid`]: `"ID ID 1\n"` for uid and gid.
     pub uid_map: Vec<u8>,
     pub gid_map: Vec<u8>,
@@ -311,6 +315,12 @@ impl Plan {
         let memfd_noexec =
             ns == NsMode::Pid && std::path::Path::new("/proc/sys/vm/memfd_noexec").exists();
         report.memfd_noexec = memfd_noexec;
+        // A root child keeps its allowlist; every action gets its own SysV
+        // IPC (the namespace needs the PID namespace's privilege, or the
+        // user namespace that carries it).
+        let root_caps = (child_uid == 0).then(|| Caps::ROOT_DEFAULT.union(cmd.sandbox.caps));
+        report.root_caps = root_caps;
+        report.ipc_namespace = ns != NsMode::None;
         let containment = Containment {
             ns,
             cgroup,
@@ -319,7 +329,8 @@ impl Plan {
                 .map(|b| b.pid_max.to_string().into_bytes())
                 .unwrap_or_default(),
             memfd_noexec,
-            drop_caps: child_uid == 0,
+            root_caps,
+            ipc_ns: ns != NsMode::None,
             uid_map: format!("{euid} {euid} 1\n").into_bytes(),
             gid_map: format!("{rgid} {rgid} 1\n").into_bytes(),
         };
@@ -383,6 +394,7 @@ impl Plan {
         self.containment.cgroup = None;
         self.containment.pid_max = None;
         self.containment.memfd_noexec = false;
+        self.containment.ipc_ns = false;
         self.report = SandboxReport {
             containment: "none (benchmark only)".into(),
             ..SandboxReport::default()

@@ -903,6 +903,7 @@ fn explain_shows_argv_env_run_as_limits_and_sandbox_exactly() {
         "  seccomp: default",
         "  containment: ",
         "  processes: ",
+        "  ipc: a namespace of its own",
     ];
     assert_eq!(sandbox.len(), want_prefixes.len(), "{text}");
     for (line, want) in sandbox.iter().zip(want_prefixes) {

@@ -379,6 +379,31 @@ fn sandbox_forms() {
 }
 
 #[test]
+fn caps_forms() {
+    use execward::sandbox::Caps;
+    assert_eq!(action("action a = /bin/a\n").caps, Caps::NONE);
+    let a =
+        action("action a = /bin/a\n    run-as root\n    caps sys_admin\n    caps kill sys_admin\n");
+    assert_eq!(a.caps.to_string(), "kill sys_admin");
+    let e = render(&errors(b"action a = /bin/a\n    caps\n"));
+    assert!(e.contains("2:5: error: `caps` needs"), "{e}");
+    let e = render(&errors(
+        b"action a = /bin/a\n    caps sys_admin CAP_KILL setfcap\n",
+    ));
+    assert!(
+        e.contains("2:20: error: unknown capability `CAP_KILL`"),
+        "{e}"
+    );
+    assert!(e.contains("without `cap_`"), "{e}");
+    assert!(
+        e.contains("2:29: error: capability `setfcap` cannot be granted"),
+        "{e}"
+    );
+    let e = render(&errors(b"action a = /bin/a\n    caps sys_rawio\n"));
+    assert!(e.contains("cannot be granted"), "{e}");
+}
+
+#[test]
 fn tab_indentation_and_columns() {
     let a = action("action a = /bin/a\n\tallow\tuser=x\n");
     assert_eq!(a.allow, [Allow::User("x".into())]);
@@ -408,6 +433,8 @@ action reload = /usr/bin/systemctl reload -- {svc:label}
     limit nproc=32 nofile=256 as=512M fsize=64M output=1M cpu=inherit
     sandbox best-effort
     cwd /tmp
+    caps sys_admin
+    caps kill sys_nice
 
 action pw = /usr/sbin/chpasswd
     stdin "{user:string}:{pw:other}" and 'more  text' '' '#x' none
@@ -520,6 +547,9 @@ fn random_token_policies_round_trip() {
         "output=0",
         "sandbox",
         "best-effort",
+        "caps",
+        "sys_admin",
+        "kill",
         "'",
         "\"",
         "\\",
@@ -583,6 +613,8 @@ fn random_valid_policies_round_trip() {
         "limit cpu=2 nofile=inherit",
         "limit output=3K",
         "sandbox best-effort",
+        "caps sys_admin",
+        "caps kill ipc_lock",
     ];
     for _ in 0..300 {
         let mut src = String::from("type t = string\n");

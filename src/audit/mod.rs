@@ -198,6 +198,11 @@ impl Record {
                 );
             }
             let _ = write!(o, ",\"memfd_noexec\":{}", s.memfd_noexec);
+            let _ = write!(o, ",\"ipc_namespace\":{}", s.ipc_namespace);
+            if let Some(caps) = s.root_caps {
+                o.push_str(",\"root_caps\":");
+                json_str(&mut o, &caps.to_string());
+            }
             o.push_str(",\"missing\":");
             json_array(&mut o, &s.missing);
             o.push('}');

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::identity::UserGroup;
-use crate::sandbox::{Limits, NetAccess, SandboxMode, SeccompSpec};
+use crate::sandbox::{Caps, Limits, NetAccess, SandboxMode, SeccompSpec};
 use crate::template::{Arity, Piece, Template};
 use crate::value::ValueType;
 
@@ -166,6 +166,9 @@ pub struct Action {
     pub limits: Limits,
     /// `sandbox` (default `required`).
     pub sandbox: SandboxMode,
+    /// `caps NAME...`: capabilities a root child keeps beyond
+    /// [`Caps::ROOT_DEFAULT`] (default none).
+    pub caps: Caps,
     /// 1-based line of the `action` line.
     pub line: usize,
 }
@@ -210,6 +213,7 @@ impl Action {
             seccomp: SeccompSpec::default(),
             limits: Limits::default(),
             sandbox: SandboxMode::Required,
+            caps: Caps::NONE,
             line: 0,
         }
     }

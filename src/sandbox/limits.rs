@@ -81,8 +81,13 @@ impl Limits {
 }
 
 /// The number of rlimits [`Limits::rlimits`] can produce (CPU, AS, NPROC,
-/// NOFILE, FSIZE, CORE).
-pub const MAX_RLIMITS: usize = 6;
+/// NOFILE, FSIZE, and the fixed CORE, RTPRIO, NICE, MEMLOCK).
+pub const MAX_RLIMITS: usize = 9;
+
+/// `RLIMIT_MEMLOCK` of every child: 64 KiB, the kernel's historical
+/// default; enough for the small `mlock` of key material some tools make,
+/// far from pinning the host's memory (`mlockall` fails).
+pub const CHILD_MEMLOCK: u64 = 64 << 10;
 
 /// One `prlimit64` call prepared for the child.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,8 +99,13 @@ pub struct RlimitSetting {
 }
 
 impl Limits {
-    /// The rlimits to install in the child, always including `RLIMIT_CORE = 0`
-    /// (no core dumps: they could carry secrets).
+    /// The rlimits to install in the child. Always included, whatever the
+    /// policy says: `RLIMIT_CORE = 0` (no core dumps: they could carry
+    /// secrets), `RLIMIT_RTPRIO = 0` (no real-time scheduling),
+    /// `RLIMIT_NICE = 0` (no priority above the one inherited) and
+    /// `RLIMIT_MEMLOCK` = 64 KiB. Without `CAP_SYS_NICE` and
+    /// `CAP_IPC_LOCK`, which a root child does not keep unless the action
+    /// adds them with `caps`, these hold for root children too.
     pub fn rlimits(&self) -> ([RlimitSetting; MAX_RLIMITS], usize) {
         let mut out = [RlimitSetting {
             resource: 0,
@@ -118,6 +128,9 @@ impl Limits {
         push(libc::RLIMIT_NOFILE, self.nofile);
         push(libc::RLIMIT_FSIZE, self.fsize);
         push(libc::RLIMIT_CORE, Some(0));
+        push(libc::RLIMIT_RTPRIO, Some(0));
+        push(libc::RLIMIT_NICE, Some(0));
+        push(libc::RLIMIT_MEMLOCK, Some(CHILD_MEMLOCK));
         (out, n)
     }
 }

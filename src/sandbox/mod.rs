@@ -15,6 +15,7 @@
 //! parts), what was enforced ([`SandboxReport`]), its errors, and
 //! [`probe()`]. The preparation steps themselves are private.
 
+pub mod caps;
 pub(crate) mod containment;
 pub(crate) mod elf;
 pub(crate) mod landlock;
@@ -27,6 +28,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
 
+pub use caps::Caps;
 pub use limits::Limits;
 pub use probe::{probe, KernelSupport};
 
@@ -235,6 +237,10 @@ pub struct SandboxSpec {
     pub seccomp: SeccompSpec,
     /// Fail closed or best effort.
     pub mode: SandboxMode,
+    /// Capabilities a child that stays root keeps in addition to
+    /// [`Caps::ROOT_DEFAULT`] (`caps NAME...`); ignored for other children,
+    /// which hold none.
+    pub caps: Caps,
 }
 
 /// Errors of the sandbox layer: a protection could not be prepared or the
@@ -304,6 +310,12 @@ pub struct SandboxReport {
     /// memfds of the action cannot be executed (`vm.memfd_noexec=2` in its
     /// PID namespace; needs root and Linux 6.3).
     pub memfd_noexec: bool,
+    /// The action has SysV IPC and POSIX message queues of its own (a new
+    /// IPC namespace).
+    pub ipc_namespace: bool,
+    /// For a child that stays root: the capabilities it keeps (`None`:
+    /// the child is not root and holds none).
+    pub root_caps: Option<Caps>,
     /// Protections that were wanted but are missing (only under
     /// `best-effort`; `required` refuses instead).
     pub missing: Vec<String>,

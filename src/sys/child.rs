@@ -11,37 +11,7 @@ use std::ffi::{c_int, c_void, CStr};
 use std::sync::atomic::Ordering;
 
 use super::calls::{self, IdCall, SysResult};
-use super::spec::{ChildArg, ChildIds, ChildSpec, NsMode, Stage, UserNsMaps};
-
-/// Capabilities a root child never keeps: no hosting-panel action needs
-/// them, and each would let an abused program undo the sandbox (raise its
-/// rlimits, load modules, read raw devices, trace, make device nodes, set
-/// file capabilities, ...). `CAP_SETPCAP` comes last: dropping needs it.
-pub(crate) const ROOT_DROPPED_CAPS: &[u32] = &[
-    9,  // CAP_LINUX_IMMUTABLE
-    16, // CAP_SYS_MODULE
-    17, // CAP_SYS_RAWIO
-    19, // CAP_SYS_PTRACE
-    20, // CAP_SYS_PACCT
-    22, // CAP_SYS_BOOT
-    24, // CAP_SYS_RESOURCE
-    25, // CAP_SYS_TIME
-    26, // CAP_SYS_TTY_CONFIG
-    27, // CAP_MKNOD
-    28, // CAP_LEASE
-    30, // CAP_AUDIT_CONTROL
-    31, // CAP_SETFCAP
-    32, // CAP_MAC_OVERRIDE
-    33, // CAP_MAC_ADMIN
-    34, // CAP_SYSLOG
-    35, // CAP_WAKE_ALARM
-    36, // CAP_BLOCK_SUSPEND
-    37, // CAP_AUDIT_READ
-    38, // CAP_PERFMON
-    39, // CAP_BPF
-    40, // CAP_CHECKPOINT_RESTORE
-    8,  // CAP_SETPCAP (last)
-];
+use super::spec::{ChildArg, ChildIds, ChildSpec, NsMode, RootCaps, Stage, UserNsMaps};
 
 /// The child's side. Runs on its own stack, sharing the parent's memory.
 pub(super) extern "C" fn child_main(arg: *mut c_void) -> c_int {
@@ -105,8 +75,8 @@ fn run_child(spec: &ChildSpec<'_>) -> Result<Never, Failed> {
     if let Some(ids) = &spec.ids {
         drop_privileges(ids).at(Stage::Ids)?;
     }
-    if spec.drop_caps {
-        drop_root_caps().at(Stage::Caps)?;
+    if let Some(caps) = &spec.root_caps {
+        keep_only(caps).at(Stage::Caps)?;
     }
     // The kernel clears the parent-death signal whenever the effective uid
     // or gid changes (commit_creds), so the drop above disarmed it: arm it
@@ -237,17 +207,29 @@ fn set_and_verify(which: IdCall, id: u32) -> SysResult {
     Ok(0)
 }
 
-/// A root child: capabilities no panel action needs leave the bounding
-/// set (so exec cannot grant them), and the inheritable and ambient sets
-/// are emptied (so they cannot bring them back).
-fn drop_root_caps() -> SysResult {
-    for &cap in ROOT_DROPPED_CAPS {
+/// A root child: every capability outside its allowlist leaves the
+/// bounding set (so `execve` cannot grant it), `CAP_SETPCAP` last since
+/// dropping needs it; the inheritable and ambient sets are emptied (so they
+/// cannot bring one back).
+fn keep_only(caps: &RootCaps) -> SysResult {
+    const SETPCAP: u32 = 8;
+    let setpcap = SETPCAP;
+    let drop = |cap: u32| -> SysResult {
+        if caps.keep & (1u64 << cap) != 0 {
+            return Ok(0);
+        }
         // EINVAL: a capability this kernel does not know; nothing to drop.
         match calls::prctl(libc::PR_CAPBSET_DROP, cap as usize) {
-            Ok(_) | Err(libc::EINVAL) => {}
-            Err(e) => return Err(e),
+            Ok(_) | Err(libc::EINVAL) => Ok(0),
+            Err(e) => Err(e),
+        }
+    };
+    for cap in 0..=caps.last.min(63) {
+        if cap != setpcap {
+            drop(cap)?;
         }
     }
+    drop(setpcap)?;
     calls::prctl(
         libc::PR_CAP_AMBIENT,
         libc::PR_CAP_AMBIENT_CLEAR_ALL as usize,

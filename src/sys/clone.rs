@@ -9,7 +9,7 @@ use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::sync::atomic::Ordering;
 
-use super::spec::{ChildArg, ChildReport, ChildSpec, NsMode, Stage};
+use super::spec::{ChildArg, ChildReport, ChildSpec, Stage};
 
 /// A running child.
 #[derive(Debug)]
@@ -124,12 +124,11 @@ pub(super) fn spawn_here(spec: &ChildSpec<'_>) -> Result<Spawned, SpawnFailure> 
         spec,
         report: &report,
     };
-    let mut flags = libc::CLONE_VM | libc::CLONE_VFORK | libc::CLONE_PIDFD | libc::SIGCHLD;
-    match spec.ns {
-        NsMode::None => {}
-        NsMode::Pid => flags |= libc::CLONE_NEWPID,
-        NsMode::UserPid => flags |= libc::CLONE_NEWPID | libc::CLONE_NEWUSER,
-    }
+    let flags = libc::CLONE_VM
+        | libc::CLONE_VFORK
+        | libc::CLONE_PIDFD
+        | libc::SIGCHLD
+        | spec.namespace_flags();
     let mut pidfd: c_int = -1;
     let pid = {
         let _blocked = SignalsBlocked::new();

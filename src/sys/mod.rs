@@ -51,7 +51,8 @@
 //! 9. resource limits (`prlimit64`);
 //! 10. `setgroups`, `setresgid`, `setresuid`, then verify: `getresuid` and
 //!     `getresgid` are exactly the target, and regaining uid 0 fails;
-//! 11. a root child drops the capabilities it never needs;
+//! 11. a root child keeps only its allowlist of capabilities (every other
+//!     one leaves the bounding set; inheritable and ambient emptied);
 //! 12. step 5 again: the kernel clears the parent-death signal on a
 //!     credential change;
 //! 13. `PR_SET_NO_NEW_PRIVS`;
@@ -95,5 +96,5 @@ pub(crate) use poll::async_register;
 pub(crate) use poll::poll;
 pub(crate) use process::hard_rlimit;
 pub(crate) use spawner::spawn;
-pub(crate) use spec::{ChildIds, ChildSpec, NsMode, Stage, UserNsMaps};
+pub(crate) use spec::{ChildIds, ChildSpec, NsMode, RootCaps, Stage, UserNsMaps};
 pub(crate) use syslog::syslog;

@@ -189,9 +189,38 @@ pub(crate) struct ChildSpec<'a> {
     /// past the reserved numbers. Only with a new PID namespace (the
     /// setting is per namespace since Linux 6.14; the plan checked).
     pub pid_max: Option<&'a [u8]>,
-    /// The child stays uid 0: drop [`super::child::ROOT_DROPPED_CAPS`] from
-    /// its bounding set and clear its inheritable and ambient sets.
-    pub drop_caps: bool,
+    /// The child stays uid 0: the capabilities it keeps; every other one
+    /// leaves its bounding set, and its inheritable and ambient sets are
+    /// cleared.
+    pub root_caps: Option<RootCaps>,
+    /// A new IPC namespace (SysV IPC and POSIX message queues of its own),
+    /// with the PID namespace of [`ChildSpec::ns`].
+    pub ipc_ns: bool,
+}
+
+/// What a child that stays root keeps of its capabilities.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RootCaps {
+    /// Bit `n`: capability `n` stays in the bounding set.
+    pub keep: u64,
+    /// The highest capability number the kernel knows.
+    pub last: u32,
+}
+
+impl ChildSpec<'_> {
+    /// The `CLONE_NEW*` flags of this child: its PID namespace (and the
+    /// user namespace that carries it), and an IPC namespace.
+    pub(crate) fn namespace_flags(&self) -> i32 {
+        let mut flags = match self.ns {
+            NsMode::None => 0,
+            NsMode::Pid => libc::CLONE_NEWPID,
+            NsMode::UserPid => libc::CLONE_NEWPID | libc::CLONE_NEWUSER,
+        };
+        if self.ipc_ns && self.ns != NsMode::None {
+            flags |= libc::CLONE_NEWIPC;
+        }
+        flags
+    }
 }
 
 /// The argument `clone` hands to [`super::child::child_main`].

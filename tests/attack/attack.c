@@ -33,7 +33,16 @@
 #include <linux/keyctl.h>
 #include <linux/perf_event.h>
 #include <linux/userfaultfd.h>
+#include <linux/fs.h>
+#include <linux/openat2.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/msg.h>
+#include <sys/quota.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
@@ -618,6 +627,222 @@ static int cmd_mknod(const char *path)
     return succeeded();
 }
 
+
+/* SysV IPC of the host: a segment, queue or semaphore set with key KEY. */
+static int cmd_sysv(const char *kind, const char *keytext)
+{
+    long key;
+    if (parse_int(keytext, &key) < 0)
+        return 2;
+    if (!strcmp(kind, "shm")) {
+        int id = shmget((key_t)key, 0, 0);
+        if (id < 0)
+            return failed("shmget");
+        char *p = shmat(id, NULL, 0);
+        if (p == (void *)-1)
+            return failed("shmat");
+        /* Proof: the bytes read, then overwritten. */
+        printf("%.16s\n", p);
+        fflush(stdout);
+        p[0] = 'X';
+        shmdt(p);
+        return succeeded();
+    }
+    if (!strcmp(kind, "msg")) {
+        int id = msgget((key_t)key, 0);
+        if (id < 0)
+            return failed("msgget");
+        struct {
+            long mtype;
+            char text[64];
+        } m;
+        ssize_t n = msgrcv(id, &m, sizeof m.text, 0, IPC_NOWAIT);
+        if (n < 0)
+            return failed("msgrcv");
+        printf("%.*s\n", (int)n, m.text);
+        fflush(stdout);
+        return succeeded();
+    }
+    if (!strcmp(kind, "sem")) {
+        int id = semget((key_t)key, 0, 0);
+        if (id < 0)
+            return failed("semget");
+        if (semctl(id, 0, IPC_RMID) < 0)
+            return failed("semctl(IPC_RMID)");
+        return succeeded();
+    }
+    return 2;
+}
+
+/* Real-time scheduling, locked memory, a higher priority. */
+static int cmd_rt(void)
+{
+    struct sched_param sp = {.sched_priority = 99};
+    if (sched_setscheduler(0, SCHED_FIFO, &sp) < 0)
+        return failed("sched_setscheduler(SCHED_FIFO, 99)");
+    return succeeded();
+}
+
+static int cmd_mlockall(void)
+{
+    if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+        return failed("mlockall");
+    munlockall();
+    return succeeded();
+}
+
+static int cmd_nice(void)
+{
+    if (setpriority(PRIO_PROCESS, 0, -20) < 0)
+        return failed("setpriority(-20)");
+    return succeeded();
+}
+
+/* FIFREEZE on the file system of PATH (thawed at once if it worked). */
+static int cmd_freeze(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return harness("open");
+    if (ioctl(fd, FIFREEZE, 0) < 0)
+        return failed("ioctl(FIFREEZE)");
+    ioctl(fd, FITHAW, 0);
+    return succeeded();
+}
+
+/* quotactl_fd(Q_GETQUOTA) of another user's quota on PATH's file system. */
+static int cmd_quotactl(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return harness("open");
+    struct dqblk d;
+    if (syscall(443 /* quotactl_fd */, fd, QCMD(Q_GETQUOTA, USRQUOTA), 12345,
+                &d) < 0)
+        return failed("quotactl_fd(Q_GETQUOTA)");
+    return succeeded();
+}
+
+/* Makes PATH set-user-ID (mode 04755) by one route; succeeded only if the
+ * file ends up with the bit. */
+static int cmd_setid(const char *how, const char *path)
+{
+    int r = -1, fd;
+    mode_t mode = S_ISUID | 0755;
+    if (!strcmp(how, "chmod")) {
+        r = chmod(path, mode);
+    } else if (!strcmp(how, "fchmod")) {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return harness("open");
+        r = fchmod(fd, mode);
+    } else if (!strcmp(how, "fchmodat")) {
+        r = syscall(SYS_fchmodat, AT_FDCWD, path, mode);
+    } else if (!strcmp(how, "fchmodat2")) {
+        r = syscall(452 /* fchmodat2 */, AT_FDCWD, path, mode, 0);
+    } else if (!strcmp(how, "setgid")) {
+        r = chmod(path, S_ISGID | 0755);
+    } else if (!strcmp(how, "chown-chmod")) {
+        /* What a root child with code execution would do. */
+        if (chown(path, 0, 0) < 0)
+            return failed("chown(0, 0)");
+        r = chmod(path, mode);
+    } else if (!strcmp(how, "open")) {
+        r = syscall(SYS_open, path, O_WRONLY | O_CREAT | O_EXCL, mode);
+    } else if (!strcmp(how, "openat")) {
+        r = syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CREAT | O_EXCL,
+                    mode);
+    } else if (!strcmp(how, "creat")) {
+        r = syscall(SYS_creat, path, mode);
+    } else if (!strcmp(how, "tmpfile")) {
+        /* An unnamed file made with the bits, then linked in. */
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", path);
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+            return 2;
+        *slash = '\0';
+        fd = syscall(SYS_openat, AT_FDCWD, dir, O_TMPFILE | O_WRONLY, mode);
+        if (fd < 0)
+            return failed("open(O_TMPFILE)");
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        r = linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+        if (r < 0)
+            r = linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH);
+    } else if (!strcmp(how, "openat2")) {
+        struct open_how oh = {.flags = O_WRONLY | O_CREAT | O_EXCL,
+                              .mode = mode};
+        r = syscall(SYS_openat2, AT_FDCWD, path, &oh, sizeof oh);
+    } else if (!strcmp(how, "mknod")) {
+        r = mknod(path, S_IFREG | mode, 0);
+    } else if (!strcmp(how, "mknodat")) {
+        r = syscall(SYS_mknodat, AT_FDCWD, path, S_IFREG | mode, 0);
+    } else {
+        return 2;
+    }
+    if (r < 0)
+        return failed(how);
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return harness("stat");
+    if (!(st.st_mode & (S_ISUID | S_ISGID))) {
+        errno = 0;
+        return failed("the file has no set-id bit");
+    }
+    return succeeded();
+}
+
+/* TCP Fast Open to 127.0.0.1:PORT: with sendto(MSG_FASTOPEN), or with
+ * TCP_FASTOPEN_CONNECT then connect(). */
+static int cmd_tfo(const char *how, const char *port)
+{
+    struct sockaddr_in sa;
+    if (inet_port(port, &sa) < 0)
+        return 2;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return failed("socket");
+    const char msg[] = "fastopen\n";
+    if (!strcmp(how, "sendto")) {
+        if (sendto(fd, msg, sizeof msg - 1, MSG_FASTOPEN,
+                   (struct sockaddr *)&sa, sizeof sa) < 0)
+            return failed("sendto(MSG_FASTOPEN)");
+    } else if (!strcmp(how, "sockopt")) {
+        int one = 1;
+        if (setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one,
+                       sizeof one) < 0)
+            return failed("setsockopt(TCP_FASTOPEN_CONNECT)");
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0)
+            return failed("connect");
+        if (write(fd, msg, sizeof msg - 1) < 0)
+            return failed("write");
+    } else {
+        return 2;
+    }
+    /* Let the handshake finish before the socket is closed. */
+    usleep(200 * 1000);
+    close(fd);
+    return succeeded();
+}
+
+/* listen() on a TCP socket that was never bound (the kernel picks a
+ * port). */
+static int cmd_listen(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return failed("socket");
+    if (listen(fd, 1) < 0)
+        return failed("listen");
+    struct sockaddr_in sa;
+    socklen_t len = sizeof sa;
+    if (getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+        printf("%d\n", ntohs(sa.sin_port));
+    fflush(stdout);
+    return succeeded();
+}
+
 static int usage(void)
 {
     fprintf(stderr,
@@ -628,7 +853,11 @@ static int usage(void)
             "  ptrace PID (0: own child) | io_uring | bpf | unshare-user\n"
             "  mount DIR | keyctl | perf | userfaultfd [user] | open-by-handle PATH\n"
             "  int80 | tiocsti [TEXT] | tiocsctty [0|1] | vhangup | forkbomb | nproc N [CHURN] | alloc MIB [raise]\n"
-            "  daemon PIDFILE [stay] | caps | mknod PATH\n");
+            "  daemon PIDFILE [stay] | caps | mknod PATH\n"
+            "  sysv shm|msg|sem KEY | rt | mlockall | nice | freeze PATH | quotactl PATH\n"
+            "  setid chmod|fchmod|fchmodat|fchmodat2|setgid|chown-chmod|open|openat|\n"
+            "        creat|tmpfile|openat2|mknod|mknodat PATH\n"
+            "  tfo sendto|sockopt PORT | listen\n");
     return 2;
 }
 
@@ -727,5 +956,36 @@ int main(int argc, char **argv)
         NEED_ARG;
         return cmd_mknod(a);
     }
+    if (!strcmp(sub, "sysv")) {
+        if (argc < 4)
+            return usage();
+        return cmd_sysv(a, argv[3]);
+    }
+    if (!strcmp(sub, "rt"))
+        return cmd_rt();
+    if (!strcmp(sub, "mlockall"))
+        return cmd_mlockall();
+    if (!strcmp(sub, "nice"))
+        return cmd_nice();
+    if (!strcmp(sub, "freeze")) {
+        NEED_ARG;
+        return cmd_freeze(a);
+    }
+    if (!strcmp(sub, "quotactl")) {
+        NEED_ARG;
+        return cmd_quotactl(a);
+    }
+    if (!strcmp(sub, "setid")) {
+        if (argc < 4)
+            return usage();
+        return cmd_setid(a, argv[3]);
+    }
+    if (!strcmp(sub, "tfo")) {
+        if (argc < 4)
+            return usage();
+        return cmd_tfo(a, argv[3]);
+    }
+    if (!strcmp(sub, "listen"))
+        return cmd_listen();
     return usage();
 }

@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+pub mod setuid;
+
 use execward::{Command, Outcome, Status};
 
 /// The environment variable that makes a role test act (see [`role`]).

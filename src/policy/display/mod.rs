@@ -186,6 +186,9 @@ fn write_action(f: &mut fmt::Formatter<'_>, a: &Action) -> fmt::Result {
     if a.sandbox == SandboxMode::BestEffort {
         option(f, "sandbox best-effort")?;
     }
+    if !a.caps.is_empty() {
+        option(f, &format!("caps {}", a.caps))?;
+    }
     Ok(())
 }
 

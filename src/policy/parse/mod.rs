@@ -52,7 +52,7 @@
 //! Options:
 //! - At most once per action: `run-as`, `timeout`, `stdin`, `cwd`,
 //!   `seccomp`, `sandbox`, and each `limit` key. Repeatable: `allow`
-//!   (several entries per line too), `env`, `fs`, `net`.
+//!   (several entries per line too), `env`, `fs`, `net`, `caps`.
 //! - Numbers are plain decimal: no sign, no leading zeros.
 //! - `timeout`: a number and a unit `ms`, `s`, `m` or `h`; more than zero,
 //!   at most `24h`.
@@ -85,6 +85,10 @@
 //!   1024); `nproc=`, `nofile=` counts. `inherit` keeps the inherited limit
 //!   (not for `output`). Zero is refused for `cpu`, `as`, `nproc`,
 //!   `nofile`.
+//! - `caps NAME...`: capability names as the kernel spells them, in
+//!   lowercase and without `CAP_` (`sys_admin`); lines accumulate; the names
+//!   that would undo the sandbox (`setpcap`, `setfcap`, `sys_module`,
+//!   `sys_rawio`, `mac_admin`, `mac_override`) are refused.
 //!
 //! Limits (each reported with its own diagnostic): [`MAX_POLICY_SIZE`]
 //! (checked first; reported once at 1:1), [`MAX_LINE_LEN`] (the line is

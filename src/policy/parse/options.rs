@@ -11,12 +11,13 @@ use super::{Diags, MAX_LIST_ITEMS};
 use crate::identity::UserGroup;
 use crate::lex::Word;
 use crate::policy::{Action, Allow, FsPath, StdinSpec};
-use crate::sandbox::{NetAccess, SandboxMode, SeccompProfile};
+use crate::sandbox::{Caps, NetAccess, SandboxMode, SeccompProfile};
 use crate::template::{check_no_shell, parse_pieces, Arity, Piece, Placeholder};
 
 /// Every option, in the order the docs and the printer use.
 pub(in crate::policy) const OPTIONS: &[&str] = &[
-    "allow", "run-as", "timeout", "stdin", "env", "cwd", "fs", "net", "seccomp", "limit", "sandbox",
+    "allow", "run-as", "timeout", "stdin", "env", "cwd", "fs", "net", "seccomp", "limit",
+    "sandbox", "caps",
 ];
 
 /// A placeholder of the `stdin` template and where it was written.
@@ -133,6 +134,7 @@ pub(super) fn apply(p: &mut Pending, line: usize, words: &[Word], diags: &mut Di
         "seccomp" => seccomp(p, words, &mut at),
         "limit" => limit(p, words, &mut at),
         "sandbox" => sandbox(p, words, &mut at),
+        "caps" => caps(p, words, &mut at),
         other => {
             let message = if matches!(other, "action" | "type" | "audit") {
                 format!("`{other}` lines must not be indented: a line that starts with white space is an option line")
@@ -674,5 +676,27 @@ fn sandbox(p: &mut Pending, words: &[Word], at: &mut At<'_>) {
                 show(other)
             ),
         ),
+    }
+}
+
+/// `caps NAME...`: capabilities a root child keeps beyond the default
+/// allowlist; lines accumulate. Names are the kernel's, lowercase, without
+/// `CAP_` (`sys_admin`); a few are never granted ([`Caps::grantable`]).
+fn caps(p: &mut Pending, words: &[Word], at: &mut At<'_>) {
+    if words.len() < 2 {
+        return at.err(
+            col0(words),
+            "`caps` needs one or more capability names such as `sys_admin`",
+        );
+    }
+    let mut added = Caps::NONE;
+    for w in &words[1..] {
+        match Caps::grantable(&w.text) {
+            Ok(c) => added = added.union(c),
+            Err(message) => at.err(w.col, message),
+        }
+    }
+    if at.errors == 0 {
+        p.action.caps = p.action.caps.union(added);
     }
 }

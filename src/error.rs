@@ -14,6 +14,7 @@
 //! text). `Display` and [`Error::render`] keep the full message for logs
 //! and the command line.
 
+use crate::audit::AuditError;
 use crate::outcome::{Outcome, Status};
 use crate::plan::PlanError;
 use crate::policy::PolicyError;
@@ -45,6 +46,9 @@ pub enum Error {
     /// Bad command-line usage.
     #[error("{0}")]
     Usage(String),
+    /// The audit log cannot be opened or written.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
 }
 
 /// The message classes of execward's own errors.
@@ -402,6 +406,7 @@ impl Error {
             Error::Run(e) => e.class(),
             Error::Denied(_) => ErrorClass::Denied,
             Error::Usage(_) => ErrorClass::Usage,
+            Error::Audit(e) => e.class(),
         }
     }
 
@@ -437,14 +442,15 @@ impl Error {
 impl ErrorClass {
     /// `execward: CLASS: MESSAGE` for this class (for invalid arguments the
     /// message itself starts with `invalid argument N (NAME):`), with every
-    /// control character in `msg` escaped, so it is exactly one line. The
+    /// control, invisible and bidirectional character in `msg` escaped, so
+    /// it is exactly one line and reads as what it is. The
     /// one place the message format is written; `execward-helper`'s own
     /// refusals use it too.
     pub fn line(self, msg: &str) -> String {
         let msg: String = msg
             .chars()
             .map(|c| {
-                if c.is_control() {
+                if crate::value::must_escape(c) {
                     c.escape_unicode().to_string()
                 } else {
                     c.to_string()
@@ -458,6 +464,19 @@ impl ErrorClass {
             ErrorClass::Usage => format!("execward: usage: {msg}"),
             ErrorClass::Sandbox => format!("execward: sandbox: {msg}"),
             ErrorClass::Exec => format!("execward: exec: {msg}"),
+        }
+    }
+}
+
+impl AuditError {
+    /// The message class: `policy:` for a log that cannot be opened or is
+    /// not safe to write (where records go is configuration), `sandbox:`
+    /// when a record cannot be written (a protection of the request could
+    /// not be applied). The exit status is always 125.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            AuditError::Open { .. } => ErrorClass::Policy,
+            AuditError::Write { .. } | AuditError::NotRecorded { .. } => ErrorClass::Sandbox,
         }
     }
 }
@@ -559,6 +578,7 @@ mod tests {
     /// exit status) in `tests/error_shape.rs` and listed in CHANGELOG.md.
     #[allow(dead_code, clippy::too_many_arguments)]
     fn every_variant_is_pinned(
+        a: &AuditError,
         e: &Error,
         p: &PlanError,
         r: &RunError,
@@ -575,7 +595,12 @@ mod tests {
             | Error::Plan(_)
             | Error::Run(_)
             | Error::Denied(_)
-            | Error::Usage(_) => {}
+            | Error::Usage(_)
+            | Error::Audit(_) => {}
+        }
+        match a {
+            AuditError::Open { .. } | AuditError::Write { .. } | AuditError::NotRecorded { .. } => {
+            }
         }
         match p {
             PlanError::NotFound(_)

@@ -159,11 +159,7 @@ fn option_injection_is_refused_alone_and_literal_after_double_dash_or_in_a_word(
     assert_eq!(recs.len(), requests);
     for (i, r) in recs.iter().enumerate() {
         let want = if i % 3 == 0 { "denied" } else { "allowed" };
-        assert_eq!(
-            r.get("decision").and_then(Json::as_str),
-            Some(want),
-            "{r:?}"
-        );
+        assert_eq!(r.get("event").and_then(Json::as_str), Some(want), "{r:?}");
     }
     assert!(!canary.exists());
 }
@@ -250,7 +246,7 @@ fn too_few_or_too_many_arguments_are_invalid_arguments() {
             r.get("args").and_then(Json::as_strings),
             Some(args.to_vec())
         );
-        assert_eq!(r.get("decision").and_then(Json::as_str), Some("denied"));
+        assert_eq!(r.get("event").and_then(Json::as_str), Some("denied"));
         assert_eq!(
             r.get("reason").and_then(Json::as_str),
             want.strip_prefix("execward: ")
@@ -285,7 +281,7 @@ fn the_childs_exit_status_is_returned() {
     assert_eq!(exit_of(&recs[0]), obj("status", num(1)));
     assert_eq!(exit_of(&recs[1]), obj("status", num(3)));
     for r in &recs {
-        assert_eq!(r.get("decision").and_then(Json::as_str), Some("allowed"));
+        assert_eq!(r.get("event").and_then(Json::as_str), Some("allowed"));
         assert!(matches!(r.get("pid"), Some(Json::Num(_))), "{r:?}");
         assert!(matches!(r.get("duration_ms"), Some(Json::Num(_))), "{r:?}");
     }
@@ -355,7 +351,7 @@ fn a_missing_program_gives_127_and_a_non_executable_one_126() {
     let recs = audit_records(&audit);
     assert_eq!(recs.len(), 2);
     for r in &recs {
-        assert_eq!(r.get("decision").and_then(Json::as_str), Some("denied"));
+        assert_eq!(r.get("event").and_then(Json::as_str), Some("denied"));
         let reason = r.get("reason").and_then(Json::as_str).unwrap();
         assert!(reason.starts_with("exec: "), "{reason}");
     }
@@ -468,10 +464,7 @@ fn usage_errors_are_125_usage_on_one_line() {
     out.one_error_line("execward: usage: no action named");
     let recs = audit_records(&audit);
     assert_eq!(recs.len(), 1);
-    assert_eq!(
-        recs[0].get("decision").and_then(Json::as_str),
-        Some("denied")
-    );
+    assert_eq!(recs[0].get("event").and_then(Json::as_str), Some("denied"));
     assert_eq!(
         recs[0].get("args").and_then(Json::as_strings),
         Some(vec!["a; id"])
@@ -545,14 +538,16 @@ fn an_audit_log_that_cannot_be_opened_refuses_before_anything_runs() {
         &["x"],
     );
     out.status(125);
-    out.one_error_line("execward: usage: cannot open the audit log /nonexistent/dir/audit.jsonl: ");
+    out.one_error_line(
+        "execward: policy: cannot open the audit log /nonexistent/dir/audit.jsonl: ",
+    );
     // A symlink as the log is refused (O_NOFOLLOW): a log must not be
     // redirected.
     let link = dir.join("link.jsonl");
     std::os::unix::fs::symlink(&canary, &link).unwrap();
     let out = run(&policy, &link, "t-string", &["x"]);
     out.status(125);
-    out.one_error_line("execward: usage: cannot open the audit log ");
+    out.one_error_line("execward: policy: cannot open the audit log ");
     assert!(!canary.exists());
     // The log is created 0600 and appended to.
     let audit = dir.join("audit.jsonl");
@@ -1057,12 +1052,17 @@ fn a_secret_is_never_shown() {
         recs[0].get("args").and_then(Json::as_strings),
         Some(vec!["bob", "***"])
     );
-    assert_eq!(
-        recs[0].get("decision").and_then(Json::as_str),
-        Some("allowed")
-    );
+    assert_eq!(recs[0].get("event").and_then(Json::as_str), Some("allowed"));
     for r in &recs[1..] {
-        assert_eq!(r.get("decision").and_then(Json::as_str), Some("denied"));
+        assert_eq!(r.get("event").and_then(Json::as_str), Some("denied"));
+        if r.get("args_withheld").is_some() {
+            // Refused for its size: lengths and digests only (of "***").
+            let Some(Json::Arr(args)) = r.get("args") else {
+                panic!("{r:?}")
+            };
+            assert_eq!(args[1].get("bytes"), Some(&Json::Num("3".into())), "{r:?}");
+            continue;
+        }
         let args = r.get("args").and_then(Json::as_strings).unwrap();
         assert_eq!(args.get(1), Some(&"***"), "{r:?}");
     }
@@ -1173,7 +1173,10 @@ fn the_output_limit_cuts_at_exactly_the_limit() {
     let recs = audit_records(&audit);
     assert_eq!(recs.len(), 1);
     assert_eq!(exit_of(&recs[0]), obj("timeout", Json::Bool(true)));
-    assert_eq!(recs[0].get("output_truncated"), Some(&Json::Bool(true)));
+    assert_eq!(
+        recs[0].get("output").and_then(|o| o.get("truncated")),
+        Some(&Json::Bool(true))
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1354,8 +1357,9 @@ fn concurrent_requests_never_interleave_audit_lines() {
             std::thread::spawn(move || {
                 for i in 0..8 {
                     // Long lines (over 4 KiB each) with JSON breakers.
-                    let v = format!("{w}-{i}\"}}{{\"decision\":\"allowed\"{}", "x".repeat(4000));
-                    let bad = format!("{v}\n");
+                    let v = format!("{w}-{i}\"}}{{\"event\":\"allowed\"{}", "x".repeat(4000));
+                    // Refused (a newline); told apart in the log by its start.
+                    let bad = format!("no{v}\n");
                     let ok = run(&policy, &audit, "t-string", &[&v]);
                     assert_eq!(ok.code, Some(0), "{}", ok.show());
                     let no = run(&policy, &audit, "t-string", &[&bad]);
@@ -1371,17 +1375,22 @@ fn concurrent_requests_never_interleave_audit_lines() {
     assert_eq!(recs.len(), 6 * 8 * 2);
     let allowed = recs
         .iter()
-        .filter(|r| r.get("decision").and_then(Json::as_str) == Some("allowed"))
+        .filter(|r| r.get("event").and_then(Json::as_str) == Some("allowed"))
         .count();
     assert_eq!(allowed, 6 * 8);
     for r in &recs {
-        let arg = r.get("args").and_then(Json::as_strings).unwrap()[0].to_string();
-        let want = if arg.ends_with('\n') {
+        // Values over 256 bytes are recorded cut, with length and digest.
+        let Some(Json::Arr(args)) = r.get("args") else {
+            panic!("{r:?}")
+        };
+        let cut = args[0].get("cut").and_then(Json::as_str).unwrap();
+        assert_eq!(cut.len(), 256, "{r:?}");
+        let want = if cut.starts_with("no") {
             "denied"
         } else {
             "allowed"
         };
-        assert_eq!(r.get("decision").and_then(Json::as_str), Some(want));
+        assert_eq!(r.get("event").and_then(Json::as_str), Some(want));
     }
 }
 

@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+use execward::audit::AuditError;
 use execward::sandbox::{SandboxError, SandboxMode};
 use execward::{
     Command, Error, ErrorClass, ErrorCode, Fault, PlanError, Policy, PolicyError, RunError, Status,
@@ -254,6 +255,48 @@ fn denied_and_usage() {
     assert_eq!(
         shape(Error::Usage("u".into())),
         ("execward: usage: u".into(), ErrorClass::Usage, 125)
+    );
+}
+
+#[test]
+fn audit_errors() {
+    let open = AuditError::Open {
+        path: "/var/log/x".into(),
+        reason: "/var/log/x is a symbolic link".into(),
+    };
+    assert_eq!(
+        shape(open.into()),
+        (
+            "execward: policy: cannot open the audit log /var/log/x: /var/log/x is a symbolic link"
+                .into(),
+            ErrorClass::Policy,
+            125
+        )
+    );
+    let enospc = || std::io::Error::from_raw_os_error(libc::ENOSPC);
+    let write = AuditError::Write {
+        path: "/var/log/x".into(),
+        source: enospc(),
+    };
+    assert_eq!(
+        shape(write.into()),
+        (
+            "execward: sandbox: cannot write to the audit log /var/log/x: No space left on device (os error 28)".into(),
+            ErrorClass::Sandbox,
+            125
+        )
+    );
+    let not_recorded = AuditError::NotRecorded {
+        path: "/var/log/x".into(),
+        source: enospc(),
+    };
+    assert_eq!(
+        shape(not_recorded.into()),
+        (
+            "execward: sandbox: the request was not run: its audit record could not be written to /var/log/x: No space left on device (os error 28)".into(),
+            ErrorClass::Sandbox,
+            125
+        )
     );
 }
 

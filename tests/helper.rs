@@ -339,11 +339,20 @@ fn an_allowed_action_runs_as_the_caller_by_default() {
     // With `run-as root`, root.
     let o = run(&mut call(&["root-uid"]));
     assert_eq!(out_str(&o).0, "0\n", "{:?}", out_str(&o));
-    // The audit record of the allowed request.
-    let last = audit_lines().pop().unwrap();
-    assert!(last.contains(r#""action":"root-uid""#), "{last}");
-    assert!(last.contains(r#""decision":"allowed""#), "{last}");
-    assert!(last.contains(r#""caller":{"uid":65534"#), "{last}");
+    // The audit records of the allowed request: its decision, then its end.
+    let lines = audit_lines();
+    let [start, end] = &lines[lines.len() - 2..] else {
+        unreachable!()
+    };
+    assert!(start.contains(r#""action":"root-uid""#), "{start}");
+    assert!(start.starts_with(r#"{"event":"allowed","id":""#), "{start}");
+    assert!(start.contains(r#""caller":{"uid":65534"#), "{start}");
+    let id = &start[25..41];
+    assert!(
+        end.starts_with(&format!(r#"{{"event":"end","id":"{id}""#))
+            && end.contains(r#""exit":{"status":0}"#),
+        "{end}"
+    );
 }
 
 #[test]
@@ -391,7 +400,7 @@ fn a_caller_not_allowed_is_denied_and_recorded() {
     assert_eq!(lines.len(), before + 1, "one record for the denial");
     let rec = lines.last().unwrap();
     assert!(rec.contains(r#""action":"other""#), "{rec}");
-    assert!(rec.contains(r#""decision":"denied""#), "{rec}");
+    assert!(rec.contains(r#""event":"denied""#), "{rec}");
     assert!(rec.contains("no allow line"), "{rec}");
     // No allow line at all: nobody.
     assert_refused(&mut call(&["nobody-may"]), "denied", "nobody-may");
@@ -404,7 +413,7 @@ fn a_caller_not_allowed_is_denied_and_recorded() {
     );
     let rec = audit_lines().pop().unwrap();
     assert!(
-        rec.contains(r#""action":"no-such""#) && rec.contains(r#""decision":"denied""#),
+        rec.contains(r#""action":"no-such""#) && rec.contains(r#""event":"denied""#),
         "{rec}"
     );
 }

@@ -5,7 +5,14 @@
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Appends `s` as a JSON string literal.
+use crate::value::must_escape;
+
+/// Appends `s` as a JSON string literal: `"` and `\` escaped, and every
+/// character that no one-line output may show raw (control, invisible,
+/// line-separator and bidirectional characters, the same set the CLI's
+/// messages escape) written as `\uXXXX` (a surrogate pair above U+FFFF),
+/// so a value can neither break the line nor read differently in a
+/// terminal.
 pub fn json_str(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
@@ -15,29 +22,16 @@ pub fn json_str(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20
-                || c == '\u{7f}'
-                || ('\u{80}'..='\u{9f}').contains(&c)
-                || c == '\u{2028}'
-                || c == '\u{2029}' =>
-            {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+            c if must_escape(c) => {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{:04x}", u);
+                }
             }
             c => out.push(c),
         }
     }
     out.push('"');
-}
-
-pub(super) fn json_array(out: &mut String, items: &[String]) {
-    out.push('[');
-    for (i, s) in items.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        json_str(out, s);
-    }
-    out.push(']');
 }
 
 /// Formats a time as RFC 3339 UTC with milliseconds.
@@ -76,6 +70,13 @@ mod tests {
         let mut s = String::new();
         json_str(&mut s, "a\"b\\c\nd\re\u{1b}f\u{2028}g\u{7f}");
         assert_eq!(s, r#""a\"b\\c\nd\re\u001bf\u2028g\u007f""#);
+    }
+
+    #[test]
+    fn escapes_bidi_and_invisible_characters() {
+        let mut s = String::new();
+        json_str(&mut s, "evil\u{202e}txt.exe\u{200b}\u{e0041}\u{85}ok");
+        assert_eq!(s, r#""evil\u202etxt.exe\u200b\udb40\udc41\u0085ok""#);
     }
 
     #[test]

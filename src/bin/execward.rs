@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use execward::__private::request::{self, RequestOptions};
-use execward::audit::Sink;
+use execward::audit::{Caller, Sink};
 use execward::policy::{AuditTarget, Policy};
-use execward::{Error, Output, Stdin};
+use execward::{Error, ErrorClass, Output, Stdin};
 
 const USAGE: &str = "usage:
   execward check POLICY
@@ -154,23 +154,25 @@ fn cmd_run(args: &[OsString]) -> ExitCode {
         Err(code) => return code,
     };
     let sink = match (&ra.audit, &policy.audit) {
-        (Some(path), _) | (None, AuditTarget::File(path)) => Sink::file(path)
-            .map_err(|e| format!("cannot open the audit log {}: {e}", path.display())),
+        (Some(path), _) | (None, AuditTarget::File(path)) => Sink::file(path).map_err(Error::Audit),
         (None, AuditTarget::Syslog) => Ok(Sink::Syslog),
         (None, AuditTarget::None | AuditTarget::Unset) => Ok(Sink::None),
         // A target this tool does not know: refuse rather than not record.
-        (None, other) => Err(format!("audit target {other:?} is not supported")),
+        (None, other) => Err(Error::Usage(format!(
+            "audit target {other:?} is not supported"
+        ))),
     };
     let mut sink = match sink {
         Ok(s) => s,
-        Err(msg) => return fail(&Error::Usage(msg)),
+        Err(e) => return fail(&e),
     };
     let name = action_name(&ra);
-    match request::execute(
+    let finished = match request::execute(
         &policy,
         &name,
         &ra.rest[1..],
         &mut sink,
+        &Caller::current(),
         None,
         RequestOptions {
             output: Output::Forward,
@@ -178,6 +180,18 @@ fn cmd_run(args: &[OsString]) -> ExitCode {
             ..RequestOptions::default()
         },
     ) {
+        Ok(f) => f,
+        Err(e) => return fail(&e),
+    };
+    if let Some(e) = &finished.end_not_recorded {
+        eprintln!(
+            "{}",
+            ErrorClass::Sandbox.line(&format!(
+                "the action ran, but its end was not recorded: {e}"
+            ))
+        );
+    }
+    match finished.result {
         Ok(out) => {
             if out.truncated {
                 eprintln!(
@@ -188,7 +202,7 @@ fn cmd_run(args: &[OsString]) -> ExitCode {
             }
             ExitCode::from(out.exit_code().clamp(0, 255) as u8)
         }
-        Err(e) => fail(&e),
+        Err(e) => fail(&Error::Run(e)),
     }
 }
 

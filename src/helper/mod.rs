@@ -163,9 +163,9 @@
 //! caller's): `SIGKILL` cancels the action (the child dies with the helper,
 //! through its parent-death signal), and `SIGSTOP` suspends the helper's
 //! supervision, so the wall-clock timeout is not enforced while it is
-//! stopped (`RLIMIT_CPU` still is). The audit record of an allowed request
-//! is written when the action ends; a caller that kills the helper after
-//! the action ended and before the record is written leaves no record.
+//! stopped (`RLIMIT_CPU` still is). The `allowed` record is written before
+//! the child exists, but the `end` record of a request whose helper was
+//! killed is missing.
 
 pub mod caller;
 pub mod entry;
@@ -176,7 +176,7 @@ use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 use std::process::ExitCode;
 
-use crate::audit::Sink;
+use crate::audit::{Caller, Sink};
 use crate::error::{Error, ErrorClass};
 use crate::policy::{AuditTarget, Policy, PolicyError};
 use crate::request::{self, RequestOptions};
@@ -377,6 +377,7 @@ fn run_action(
         action,
         args,
         sink,
+        &Caller::of_uid(caller.uid),
         Some(&allow),
         RequestOptions {
             output: Output::Forward,
@@ -387,6 +388,18 @@ fn run_action(
             default_run_as: Some(caller.clone()),
         },
     );
+    let result = result.and_then(|f| {
+        if let Some(e) = &f.end_not_recorded {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}",
+                ErrorClass::Sandbox.line(&format!(
+                    "the action ran, but its end was not recorded: {e}"
+                ))
+            );
+        }
+        f.result.map_err(Error::Run)
+    });
     match result {
         Ok(out) => {
             if out.truncated {

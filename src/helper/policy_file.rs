@@ -299,7 +299,7 @@ pub fn open_audit_log(path: &Path) -> Result<File, String> {
         &dir,
         &name,
         path,
-        OFlag::O_WRONLY
+        OFlag::O_RDWR
             | OFlag::O_APPEND
             | OFlag::O_CREAT
             | OFlag::O_NOFOLLOW

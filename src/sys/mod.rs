@@ -84,6 +84,7 @@ mod entry;
 mod fds;
 mod poll;
 mod process;
+mod random;
 mod syslog;
 
 pub(crate) use clone::SpawnFailure;
@@ -95,6 +96,7 @@ pub(crate) use fds::{above_stdio, dup_above_stdio, pidfd_self, pipe};
 pub(crate) use poll::async_register;
 pub(crate) use poll::poll;
 pub(crate) use process::hard_rlimit;
+pub(crate) use random::random_u64;
 pub(crate) use spawner::spawn;
 pub(crate) use spec::{ChildIds, ChildSpec, NsMode, RootCaps, Stage, UserNsMaps};
 pub(crate) use syslog::syslog;

@@ -77,6 +77,7 @@ pub use text::{
 use names::Account;
 use net::Family;
 use type_params::{quote, type_error, Params};
+pub(crate) use universal::must_escape;
 use universal::reject;
 
 /// The largest value any type accepts, in bytes.

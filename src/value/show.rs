@@ -1,7 +1,7 @@
 //! Showing a caller value safely on one line, in error messages and
 //! `explain`.
 
-use super::universal::is_invisible;
+use super::universal::must_escape;
 
 /// The longest prefix of a value shown in an error message.
 const SHOW_MAX: usize = 80;
@@ -32,9 +32,7 @@ fn show(raw: &[u8], max: Option<usize>) -> String {
             match c {
                 '"' => out.push_str("\\\""),
                 '\\' => out.push_str("\\\\"),
-                c if c.is_control() || is_invisible(c) => {
-                    out.push_str(&c.escape_unicode().to_string())
-                }
+                c if must_escape(c) => out.push_str(&c.escape_unicode().to_string()),
                 c => out.push(c),
             }
         }

@@ -38,6 +38,16 @@ pub(super) fn is_control(c: char) -> bool {
     matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}')
 }
 
+/// True for the characters no one-line output may show raw: the control
+/// characters and the invisible, separator and bidirectional formatting
+/// characters (listed in the module documentation). The one test behind
+/// every escaping routine: values in messages and `explain`
+/// ([`super::show_value`]), message lines (`ErrorClass::line`) and the
+/// audit log's JSON strings.
+pub(crate) fn must_escape(c: char) -> bool {
+    is_control(c) || is_invisible(c)
+}
+
 /// True for the invisible, separator and bidirectional formatting
 /// characters listed in the module documentation.
 pub(crate) fn is_invisible(c: char) -> bool {

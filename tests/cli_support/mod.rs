@@ -514,10 +514,10 @@ impl Parser<'_> {
 }
 
 /// Reads an audit log and parses each line. Panics unless the file is
-/// whole lines of valid JSON objects with no carriage return or Unicode
-/// line separator anywhere.
+/// whole lines of valid JSON objects of at most 8 KiB with no carriage
+/// return or Unicode line separator anywhere.
 #[track_caller]
-pub fn audit_records(path: &Path) -> Vec<Json> {
+pub fn audit_lines(path: &Path) -> Vec<Json> {
     let bytes = std::fs::read(path).unwrap_or_default();
     let text = String::from_utf8(bytes).expect("the audit log is UTF-8");
     if text.is_empty() {
@@ -533,6 +533,7 @@ pub fn audit_records(path: &Path) -> Vec<Json> {
                 "audit line {} holds a line break character: {line}",
                 i + 1
             );
+            assert!(line.len() < 8192, "audit line {} is over 8 KiB", i + 1);
             let v = parse_json(line)
                 .unwrap_or_else(|e| panic!("audit line {} is not JSON ({e}): {line}", i + 1));
             assert!(
@@ -543,4 +544,56 @@ pub fn audit_records(path: &Path) -> Vec<Json> {
             v
         })
         .collect()
+}
+
+/// The requests of an audit log ([`audit_lines`]), one per decision record
+/// (`"event"`: `allowed` or `denied`), in order. Each `allowed` record must
+/// be followed by exactly one `end` record with its `id`, whose members
+/// (`pid`, `exit`, `duration_ms`, `output`, ...) are added to it; every
+/// `end` record must have its `allowed` record before it.
+#[track_caller]
+pub fn audit_records(path: &Path) -> Vec<Json> {
+    let mut out: Vec<Json> = Vec::new();
+    let mut ended: Vec<bool> = Vec::new();
+    for rec in audit_lines(path) {
+        let event = rec.get("event").and_then(Json::as_str).map(str::to_string);
+        let id = rec.get("id").and_then(Json::as_str).map(str::to_string);
+        match event.as_deref() {
+            Some("allowed") | Some("denied") => {
+                assert!(id.is_some(), "a record without an id: {rec:?}");
+                ended.push(event.as_deref() == Some("denied"));
+                out.push(rec);
+            }
+            Some("end") => {
+                let i = out
+                    .iter()
+                    .position(|r| r.get("id").and_then(Json::as_str) == id.as_deref())
+                    .unwrap_or_else(|| panic!("an end record without its start: {rec:?}"));
+                assert_eq!(
+                    out[i].get("event").and_then(Json::as_str),
+                    Some("allowed"),
+                    "an end record of a denied request: {rec:?}"
+                );
+                assert!(!ended[i], "two end records for one request: {rec:?}");
+                ended[i] = true;
+                let Json::Obj(start) = &mut out[i] else {
+                    unreachable!()
+                };
+                if let Json::Obj(members) = rec {
+                    for (k, v) in members {
+                        if !["event", "id", "time", "caller", "action", "args"]
+                            .contains(&k.as_str())
+                        {
+                            start.push((k, v));
+                        }
+                    }
+                }
+            }
+            _ => panic!("a record without a known event: {rec:?}"),
+        }
+    }
+    for (r, e) in out.iter().zip(&ended) {
+        assert!(e, "an allowed request without its end record: {r:?}");
+    }
+    out
 }

@@ -136,6 +136,12 @@ pub enum ErrorCode {
     SpawnFailed,
     /// `exec_failed` (500): `execve` failed.
     ExecFailed,
+    /// `audit_unavailable` (500): the audit log cannot be opened or is not
+    /// safe to write; nothing ran.
+    AuditUnavailable,
+    /// `audit_failed` (500): a record could not be written; an allowed
+    /// request whose record failed did not run.
+    AuditFailed,
 }
 
 impl ErrorCode {
@@ -159,6 +165,8 @@ impl ErrorCode {
         ErrorCode::PrepareFailed,
         ErrorCode::SpawnFailed,
         ErrorCode::ExecFailed,
+        ErrorCode::AuditUnavailable,
+        ErrorCode::AuditFailed,
     ];
 
     /// The code as a snake_case string; stable across releases.
@@ -182,6 +190,8 @@ impl ErrorCode {
             ErrorCode::PrepareFailed => "prepare_failed",
             ErrorCode::SpawnFailed => "spawn_failed",
             ErrorCode::ExecFailed => "exec_failed",
+            ErrorCode::AuditUnavailable => "audit_unavailable",
+            ErrorCode::AuditFailed => "audit_failed",
         }
     }
 
@@ -230,6 +240,9 @@ impl ErrorCode {
                 "the sandbox this action requires is not available on the server"
             }
             ErrorCode::SandboxFailed => "the action's sandbox could not be set up",
+            ErrorCode::AuditUnavailable | ErrorCode::AuditFailed => {
+                "the request could not be recorded, so it was not run"
+            }
             _ => "the action could not be started",
         }
     }
@@ -308,6 +321,8 @@ impl Error {
             Error::Run(e) => e.code(),
             Error::Denied(_) => ErrorCode::Denied,
             Error::Usage(_) => ErrorCode::Usage,
+            Error::Audit(AuditError::Open { .. }) => ErrorCode::AuditUnavailable,
+            Error::Audit(_) => ErrorCode::AuditFailed,
         }
     }
 
@@ -665,7 +680,9 @@ mod tests {
             | ErrorCode::SandboxFailed
             | ErrorCode::PrepareFailed
             | ErrorCode::SpawnFailed
-            | ErrorCode::ExecFailed => {}
+            | ErrorCode::ExecFailed
+            | ErrorCode::AuditUnavailable
+            | ErrorCode::AuditFailed => {}
         }
     }
 
@@ -680,7 +697,7 @@ mod tests {
                 "{s}"
             );
         }
-        assert_eq!(seen.len(), 18);
+        assert_eq!(seen.len(), 20);
     }
 
     #[test]

@@ -290,8 +290,16 @@ fn audit_errors() {
         path: "/var/log/x".into(),
         source: enospc(),
     };
+    let e = Error::from(not_recorded);
     assert_eq!(
-        shape(not_recorded.into()),
+        (e.code(), e.public_message().as_str()),
+        (
+            ErrorCode::AuditFailed,
+            "the request could not be recorded, so it was not run"
+        )
+    );
+    assert_eq!(
+        shape(e),
         (
             "execward: sandbox: the request was not run: its audit record could not be written to /var/log/x: No space left on device (os error 28)".into(),
             ErrorClass::Sandbox,
@@ -340,6 +348,8 @@ fn codes_faults_and_http_statuses() {
             ("prepare_failed", Server, 500),
             ("spawn_failed", Server, 500),
             ("exec_failed", Server, 500),
+            ("audit_unavailable", Server, 500),
+            ("audit_failed", Server, 500),
         ]
     );
 }

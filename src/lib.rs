@@ -60,6 +60,7 @@
 
 // Foundations: import nothing above them.
 mod lex;
+mod safe_open;
 pub mod sandbox;
 #[allow(unsafe_code)] // the one module where `unsafe` is allowed
 mod sys;

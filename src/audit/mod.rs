@@ -276,22 +276,24 @@ pub enum Sink {
 }
 
 impl Sink {
-    /// Opens `path` for appending (creating it with mode 0600).
+    /// Opens the audit log at `path` for appending, creating it with mode
+    /// 0600, the way a log must be opened that others could try to
+    /// redirect: no symlink anywhere in the path (a relative path is walked
+    /// from the working directory), every directory owned by root or the
+    /// effective user and not writable by others, and the file a regular
+    /// file (never a FIFO or a device: nothing is opened that is not one)
+    /// owned by the effective user, not writable by group or others, with
+    /// one link.
     ///
     /// # Errors
-    /// [`AuditError::Open`]; callers refuse to run without their audit log.
+    /// [`AuditError::Open`] saying why; callers refuse to run without
+    /// their audit log.
     pub fn file(path: &Path) -> Result<Sink, AuditError> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .append(true)
-            .create(true)
-            .mode(0o600)
-            .custom_flags(libc::O_CLOEXEC | libc::O_NOFOLLOW)
-            .open(path)
-            .map_err(|e| AuditError::Open {
+        let owner = nix::unistd::geteuid().as_raw();
+        let file =
+            crate::safe_open::open_append_log(path, owner).map_err(|reason| AuditError::Open {
                 path: path.to_path_buf(),
-                reason: e.to_string(),
+                reason,
             })?;
         Ok(Sink::File {
             path: path.to_path_buf(),
@@ -394,7 +396,15 @@ mod tests {
         let _ = std::fs::create_dir_all(&dir);
         let path = dir.join("log");
         std::fs::write(&path, b"{\"event\":\"den").unwrap();
-        let mut sink = Sink::file(&path).unwrap();
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(&path)
+            .unwrap();
+        let mut sink = Sink::File {
+            path: path.clone(),
+            file,
+        };
         let r = Record::new(Event::Denied, "01", Caller::new(1, None), "a", vec![]);
         sink.write(&r).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();

@@ -273,16 +273,9 @@ fn parse_command(args: &[OsString]) -> Result<Request, Refusal> {
 fn open_sink(policy: &Policy) -> Result<Sink, Refusal> {
     match &policy.audit {
         AuditTarget::File(path) => {
-            let file = policy_file::open_audit_log(path).map_err(|why| {
-                Refusal::policy(format!(
-                    "cannot open the audit log {}: {why}",
-                    path.display()
-                ))
-            })?;
-            Ok(Sink::File {
-                path: path.clone(),
-                file,
-            })
+            // The effective uid is root: a root-owned log in root-owned
+            // directories.
+            Sink::file(path).map_err(|e| Refusal::policy(e.to_string()))
         }
         AuditTarget::Syslog | AuditTarget::Unset => Ok(Sink::Syslog),
         AuditTarget::None => Ok(Sink::None),

@@ -50,6 +50,89 @@ impl fmt::Debug for Bound<'_> {
     }
 }
 
+/// What the caller gave one placeholder: its values, each with its 1-based
+/// argument index, or nothing where it needed something.
+enum Given {
+    Values(Vec<(usize, Vec<u8>)>),
+    Missing(usize),
+}
+
+/// One or more values of a named argument ([`Action::bind_named`]): a
+/// string (one value), `Option` (none or one), a slice, array or `Vec` of
+/// strings (several, for a `{name:type...}` placeholder).
+pub trait ArgValues {
+    /// Appends the values, in order.
+    fn append_to(&self, out: &mut Vec<Vec<u8>>);
+}
+
+impl ArgValues for str {
+    fn append_to(&self, out: &mut Vec<Vec<u8>>) {
+        out.push(self.as_bytes().to_vec());
+    }
+}
+
+impl ArgValues for String {
+    fn append_to(&self, out: &mut Vec<Vec<u8>>) {
+        self.as_str().append_to(out)
+    }
+}
+
+impl ArgValues for std::ffi::OsStr {
+    fn append_to(&self, out: &mut Vec<Vec<u8>>) {
+        use std::os::unix::ffi::OsStrExt;
+        out.push(self.as_bytes().to_vec());
+    }
+}
+
+impl ArgValues for std::ffi::OsString {
+    fn append_to(&self, out: &mut Vec<Vec<u8>>) {
+        self.as_os_str().append_to(out)
+    }
+}
+
+impl<T: ArgValues + ?Sized> ArgValues for &T {
+    fn append_to(&self, out: &mut Vec<Vec<u8>>) {
+        (**self).append_to(out)
+    }
+}
+
+impl<T: ArgValues> ArgValues for Option<T> {
+    fn append_to(&self, out: &mut Vec<Vec<u8>>) {
+        if let Some(v) = self {
+            v.append_to(out)
+        }
+    }
+}
+
+impl<T: ArgValues> ArgValues for [T] {
+    fn append_to(&self, out: &mut Vec<Vec<u8>>) {
+        for v in self {
+            v.append_to(out)
+        }
+    }
+}
+
+impl<T: ArgValues, const N: usize> ArgValues for [T; N] {
+    fn append_to(&self, out: &mut Vec<Vec<u8>>) {
+        self.as_slice().append_to(out)
+    }
+}
+
+impl<T: ArgValues> ArgValues for Vec<T> {
+    fn append_to(&self, out: &mut Vec<Vec<u8>>) {
+        self.as_slice().append_to(out)
+    }
+}
+
+fn too_many_arguments() -> ValueError {
+    ValueError {
+        index: MAX_ARGS + 1,
+        name: None,
+        shown: None,
+        reason: format!("too many arguments (at most {MAX_ARGS})"),
+    }
+}
+
 impl Action {
     /// Validates `args` against this action's placeholders and renders the
     /// argv, stdin and `fs` rules of the request.
@@ -58,58 +141,22 @@ impl Action {
     /// A [`ValueError`] naming the argument, its placeholder and the rule.
     pub fn bind<A: AsRef<[u8]>>(&self, args: &[A]) -> Result<Bound<'_>, ValueError> {
         if args.len() > MAX_ARGS {
-            return Err(ValueError {
-                index: MAX_ARGS + 1,
-                name: None,
-                shown: None,
-                reason: format!("too many arguments (at most {MAX_ARGS})"),
-            });
+            return self.refused(too_many_arguments());
         }
-        let nholes = self.template.placeholders().len();
-        let mut values: Vec<Vec<Validated>> = Vec::with_capacity(self.params.len());
+        let mut given = Vec::with_capacity(self.params.len());
         let mut next = 0;
-        let slots = argument_slots(self, args.len());
-        for ((pi, p), slot) in self.params.iter().enumerate().zip(slots) {
+        for slot in argument_slots(self, args.len()) {
             if slot.end > args.len() {
-                return Err(ValueError {
-                    index: slot.start + 1,
-                    name: Some(p.name.clone()),
-                    shown: None,
-                    reason: "is missing".into(),
-                });
+                given.push(Given::Missing(slot.start + 1));
+                break;
             }
-            let take = slot.len();
-            let mut vs = Vec::with_capacity(take);
-            for raw in &args[next..next + take] {
-                let raw = raw.as_ref();
-                let index = next + vs.len() + 1;
-                let shown = || {
-                    Some(if p.ty.is_secret() {
-                        "\"***\"".to_string()
-                    } else {
-                        show_value(raw)
-                    })
-                };
-                let v = p.ty.validate(raw).map_err(|r| ValueError {
-                    index,
-                    name: Some(p.name.clone()),
-                    shown: shown(),
-                    reason: r.0,
-                })?;
-                if pi < nholes && v.value.starts_with('-') && self.template.dash_guarded(pi) {
-                    return Err(ValueError {
-                        index,
-                        name: Some(p.name.clone()),
-                        shown: shown(),
-                        reason: "starts with `-` and would be read as an option (the template has no `--` before it)".into(),
-                    });
-                }
-                vs.push(v);
-            }
-            next += take;
-            values.push(vs);
+            let vs = (slot.start..slot.end)
+                .map(|i| (i + 1, args[i].as_ref().to_vec()))
+                .collect();
+            given.push(Given::Values(vs));
+            next = slot.end;
         }
-        if next < args.len() {
+        let extra = (next < args.len()).then(|| {
             let most = self.params.iter().any(|p| p.arity == Arity::Variadic);
             let reason = if most {
                 "is unexpected".to_string()
@@ -121,12 +168,255 @@ impl Action {
                     if next == 1 { "" } else { "s" }
                 )
             };
-            return Err(ValueError {
+            ValueError {
                 index: next + 1,
                 name: None,
                 shown: Some(show_value(args[next].as_ref())),
                 reason,
-            });
+            }
+        });
+        self.bind_given(given, extra)
+    }
+
+    /// Like [`Action::bind`], with the arguments by placeholder name rather
+    /// than by position, so a handler does not order them by hand:
+    ///
+    /// ```
+    /// # let policy = execward::Policy::parse("type svc = enum nginx postfix\naction reload = /usr/bin/systemctl reload -- {svc:svc} {n:uint?}\n").unwrap();
+    /// let bound = policy.action("reload")?.bind_named([("svc", "nginx")])?;
+    /// assert_eq!(bound.argv, ["/usr/bin/systemctl", "reload", "--", "nginx"]);
+    /// # Ok::<(), execward::Error>(())
+    /// ```
+    ///
+    /// A name may come from any map (`HashMap<String, String>`,
+    /// `BTreeMap<&str, Vec<String>>`, an array of pairs); a value is one
+    /// string, an `Option` (absent when `None`), or a list (several values
+    /// for a `{name:type...}` placeholder; a name given twice adds values).
+    /// An optional placeholder may be left out even when a later one is
+    /// given. Argument indexes in errors count the values in placeholder
+    /// order.
+    ///
+    /// # Errors
+    /// As [`Action::bind`]; also a name that is no placeholder of the
+    /// action (`unexpected_argument`), and several values for a placeholder
+    /// that takes one.
+    pub fn bind_named<I, K, V>(&self, args: I) -> Result<Bound<'_>, ValueError>
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<str>,
+        V: ArgValues,
+    {
+        let mut by_param: Vec<Vec<Vec<u8>>> = vec![Vec::new(); self.params.len()];
+        let mut unknown: Option<String> = None;
+        let mut total = 0usize;
+        for (k, v) in args {
+            let name = k.as_ref();
+            let mut vs = Vec::new();
+            v.append_to(&mut vs);
+            total = total.saturating_add(vs.len());
+            if total > MAX_ARGS {
+                return self.refused(too_many_arguments());
+            }
+            match self.params.iter().position(|p| p.name == name) {
+                Some(i) => by_param[i].extend(vs),
+                None if unknown.is_none() => unknown = Some(name.to_string()),
+                None => {}
+            }
+        }
+        let mut given = Vec::with_capacity(self.params.len());
+        let mut index = 1;
+        for (p, vs) in self.params.iter().zip(by_param) {
+            let n = vs.len();
+            let allowed = match p.arity {
+                Arity::One => n == 1,
+                Arity::Optional => n <= 1,
+                Arity::Variadic => n >= 1,
+            };
+            if n == 0 && !allowed {
+                given.push(Given::Missing(index));
+                break;
+            }
+            if !allowed {
+                return self.refused(ValueError {
+                    index: index + 1,
+                    name: Some(p.name.clone()),
+                    shown: None,
+                    reason: format!("is given {n} values; `{}` takes one", p.name),
+                });
+            }
+            given.push(Given::Values(
+                vs.into_iter().enumerate().map(|(i, v)| (index + i, v)).collect(),
+            ));
+            index += n;
+        }
+        let extra = unknown.map(|name| ValueError {
+            index,
+            name: None,
+            shown: Some(show_value(name.as_bytes())),
+            reason: format!("names no placeholder of action {}", self.name),
+        });
+        self.bind_given(given, extra)
+    }
+
+    /// Like [`Action::bind_named`], with the arguments taken from the
+    /// fields of `args` (cargo feature `serde`): a struct or map whose
+    /// fields are named after the placeholders. A string, number or
+    /// boolean is one value, `None`/`null` leaves the field out, a list of
+    /// those is several values.
+    ///
+    /// ```
+    /// #[derive(serde::Serialize)]
+    /// struct Reload<'a> { svc: &'a str, n: Option<u32> }
+    /// # let policy = execward::Policy::parse("type svc = enum nginx postfix\naction reload = /usr/bin/systemctl reload -- {svc:svc} {n:uint?}\n").unwrap();
+    /// let bound = policy.action("reload")?.bind_serde(&Reload { svc: "nginx", n: Some(2) })?;
+    /// assert_eq!(bound.argv, ["/usr/bin/systemctl", "reload", "--", "nginx", "2"]);
+    /// # Ok::<(), execward::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Action::bind_named`]; also `args` that is not a struct or map,
+    /// or a field holding a nested object or list of lists.
+    #[cfg(feature = "serde")]
+    pub fn bind_serde<T: serde::Serialize + ?Sized>(
+        &self,
+        args: &T,
+    ) -> Result<Bound<'_>, ValueError> {
+        use serde_json::Value;
+        let not_bindable = |index: usize, name: Option<String>, reason: String| ValueError {
+            index,
+            name,
+            shown: None,
+            reason,
+        };
+        let map = match serde_json::to_value(args) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => {
+                return self.refused(not_bindable(
+                    1,
+                    None,
+                    "cannot be bound: the arguments must be a struct or a map".into(),
+                ))
+            }
+            Err(e) => {
+                return self.refused(not_bindable(
+                    1,
+                    None,
+                    format!("cannot be bound: {e}"),
+                ))
+            }
+        };
+        fn scalar(v: &Value) -> Option<String> {
+            match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                Value::Bool(b) => Some(b.to_string()),
+                _ => None,
+            }
+        }
+        let mut pairs: Vec<(String, Vec<String>)> = Vec::with_capacity(map.len());
+        for (name, v) in map {
+            let values = match &v {
+                Value::Null => Vec::new(),
+                Value::Array(items) => items
+                    .iter()
+                    .map(scalar)
+                    .collect::<Option<Vec<String>>>()
+                    .ok_or(())
+                    .or_else(|()| {
+                        self.refused(not_bindable(
+                            1,
+                            Some(name.clone()),
+                            "cannot be bound: a list may hold only strings, numbers and booleans".into(),
+                        ))
+                    })?,
+                other => match scalar(other) {
+                    Some(s) => vec![s],
+                    None => {
+                        return self.refused(not_bindable(
+                            1,
+                            Some(name),
+                            "cannot be bound: a nested object".into(),
+                        ))
+                    }
+                },
+            };
+            pairs.push((name, values));
+        }
+        self.bind_named(pairs)
+    }
+
+    /// Reports a refused request (feature `tracing`) and returns it.
+    fn refused<T>(&self, e: ValueError) -> Result<T, ValueError> {
+        #[cfg(feature = "tracing")]
+        tracing::warn!(
+            target: "execward",
+            action = %self.name,
+            decision = "denied",
+            code = e.code().as_str(),
+            argument_index = e.index,
+            argument_name = e.name.as_deref().unwrap_or(""),
+            reason = %e.reason,
+            "execward: refused an argument"
+        );
+        Err(e)
+    }
+
+    /// Validates what the caller gave each placeholder, in placeholder
+    /// order, then `extra` (an argument that no placeholder takes), and
+    /// renders the request.
+    fn bind_given(
+        &self,
+        given: Vec<Given>,
+        extra: Option<ValueError>,
+    ) -> Result<Bound<'_>, ValueError> {
+        let nholes = self.template.placeholders().len();
+        let mut values: Vec<Vec<Validated>> = Vec::with_capacity(self.params.len());
+        for ((pi, p), g) in self.params.iter().enumerate().zip(given) {
+            let raws = match g {
+                Given::Missing(index) => {
+                    return self.refused(ValueError {
+                        index,
+                        name: Some(p.name.clone()),
+                        shown: None,
+                        reason: "is missing".into(),
+                    })
+                }
+                Given::Values(raws) => raws,
+            };
+            let mut vs = Vec::with_capacity(raws.len());
+            for (index, raw) in raws {
+                let shown = || {
+                    Some(if p.ty.is_secret() {
+                        "\"***\"".to_string()
+                    } else {
+                        show_value(&raw)
+                    })
+                };
+                let v = match p.ty.validate(&raw) {
+                    Ok(v) => v,
+                    Err(r) => {
+                        return self.refused(ValueError {
+                            index,
+                            name: Some(p.name.clone()),
+                            shown: shown(),
+                            reason: r.0,
+                        })
+                    }
+                };
+                if pi < nholes && v.value.starts_with('-') && self.template.dash_guarded(pi) {
+                    return self.refused(ValueError {
+                        index,
+                        name: Some(p.name.clone()),
+                        shown: shown(),
+                        reason: "starts with `-` and would be read as an option (the template has no `--` before it)".into(),
+                    });
+                }
+                vs.push(v);
+            }
+            values.push(vs);
+        }
+        if let Some(e) = extra {
+            return self.refused(e);
         }
 
         let texts: Vec<Vec<String>> = values

@@ -7,6 +7,14 @@
 //! argv element; it must stand alone as a word and be the last placeholder).
 //! `{{` and `}}` are literal braces.
 //!
+//! A placeholder may be used more than once: after its typed declaration,
+//! `{NAME}` (no type) is the same value again, as in `install -o {u:user}
+//! -g {u}`. A reference comes after its declaration (the argv template's
+//! placeholders may be referred to from the `stdin` template too), names a
+//! placeholder that takes exactly one value (not `?` or `...`), and takes
+//! no caller argument of its own; at most [`MAX_REFERENCES`] per template.
+//! Each use is checked by the leading-`-` rule on its own.
+//!
 //! Rendering never splits or joins words: a word with placeholders stays
 //! exactly one argv element whatever the values hold, and a literal word is
 //! passed as written. There is no shell, so a word that a shell would treat
@@ -24,6 +32,9 @@ pub const MAX_TEMPLATE_WORDS: usize = 256;
 pub const MAX_PLACEHOLDERS: usize = 64;
 /// The longest placeholder or type name.
 pub const MAX_NAME_LEN: usize = 64;
+/// The most references (`{NAME}` after `{NAME:TYPE}`) one template may
+/// hold: each repeats a value of up to 4096 bytes in argv.
+pub const MAX_REFERENCES: usize = 64;
 
 /// How many caller arguments a placeholder takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -165,9 +176,16 @@ pub(crate) fn parse_pieces(
                 ));
             };
             let inner = &rest[1..end];
-            let (name, ty) = inner.split_once(':').ok_or_else(|| {
-                err(word, { let inner = excerpt(inner); format!("placeholder `{{{inner}}}` needs a type: `{{{inner}:TYPE}}` (write `{{{{` for a literal brace)") })
-            })?;
+            let Some((name, ty)) = inner.split_once(':') else {
+                // `{name}`: a reference to an earlier placeholder.
+                let h = reference(inner, word, holes)?;
+                if !lit.is_empty() {
+                    pieces.push(Piece::Lit(std::mem::take(&mut lit)));
+                }
+                pieces.push(Piece::Hole(h));
+                rest = &rest[end + 1..];
+                continue;
+            };
             let (ty, arity) = if let Some(t) = ty.strip_suffix("...") {
                 (t, Arity::Variadic)
             } else if let Some(t) = ty.strip_suffix('?') {
@@ -216,6 +234,38 @@ pub(crate) fn parse_pieces(
         pieces.push(Piece::Lit(lit));
     }
     Ok(pieces)
+}
+
+/// The index of the placeholder that `{inner}` refers to: an earlier
+/// placeholder of one value.
+fn reference(inner: &str, word: usize, holes: &[Placeholder]) -> Result<usize, TemplateError> {
+    let Some(h) = holes.iter().position(|h| h.name == inner) else {
+        let inner = excerpt(inner);
+        return Err(err(
+            word,
+            format!("placeholder `{{{inner}}}` needs a type: `{{{inner}:TYPE}}` (`{{{inner}}}` alone repeats an earlier placeholder, and there is none of that name; write `{{{{` for a literal brace)"),
+        ));
+    };
+    if holes[h].arity != Arity::One {
+        return Err(err(
+            word,
+            format!(
+                "`{{{inner}}}` repeats placeholder `{inner}`, which takes {}: only a placeholder of exactly one value can be used again",
+                if holes[h].arity == Arity::Optional { "zero or one value" } else { "one or more values" }
+            ),
+        ));
+    }
+    Ok(h)
+}
+
+/// How many uses of placeholders in `words` are references (every use
+/// after the first of each placeholder).
+pub(crate) fn count_references<'a>(pieces: impl IntoIterator<Item = &'a Piece>) -> usize {
+    let mut seen = std::collections::HashSet::new();
+    pieces
+        .into_iter()
+        .filter(|p| matches!(p, Piece::Hole(h) if !seen.insert(*h)))
+        .count()
 }
 
 /// Checks a lexed word for shell syntax.
@@ -295,6 +345,13 @@ impl Template {
             let pieces = parse_pieces(&w.text, i, &mut placeholders)?;
             tw.push(TemplateWord { pieces });
         }
+        let refs = count_references(tw.iter().flat_map(|w| &w.pieces));
+        if refs > MAX_REFERENCES {
+            return Err(err(
+                tw.len(),
+                format!("too many repeated placeholders (`{{NAME}}`; at most {MAX_REFERENCES})"),
+            ));
+        }
         let t = Template {
             program,
             words: tw,
@@ -309,19 +366,21 @@ impl Template {
     fn check_arity(&self, offset: usize) -> Result<(), TemplateError> {
         let mut seen_optional = false;
         let mut seen_variadic = false;
+        // References take no argument: only declarations count here.
+        let mut declared = vec![false; self.placeholders.len()];
         for (wi, w) in self.words.iter().enumerate() {
             let holes: Vec<usize> = w
                 .pieces
                 .iter()
-                .filter_map(|p| {
-                    if let Piece::Hole(h) = p {
-                        Some(*h)
-                    } else {
-                        None
-                    }
+                .filter_map(|p| match p {
+                    Piece::Hole(h) => Some(*h),
+                    Piece::Lit(_) => None,
                 })
                 .collect();
             for &h in &holes {
+                if std::mem::replace(&mut declared[h], true) {
+                    continue;
+                }
                 let ph = &self.placeholders[h];
                 if seen_variadic {
                     return Err(err(wi + offset, format!("placeholder `{}` comes after a variadic one; `...` must be the last placeholder", ph.name)));
@@ -421,33 +480,48 @@ impl Template {
     }
 }
 
-/// Writes a word's pieces back in template syntax (literal braces doubled),
-/// quoted for the policy lexer.
-pub(crate) fn word_source(pieces: &[Piece], placeholders: &[Placeholder]) -> String {
+/// Writes pieces back in template syntax (literal braces doubled): a
+/// placeholder as `{NAME:TYPE}` where `declared` says it is not yet
+/// declared (and marks it), as the reference `{NAME}` after that.
+/// `declared` is indexed like `placeholders`; a hole beyond it prints as
+/// `{}`, which does not parse.
+pub(crate) fn pieces_source(
+    pieces: &[Piece],
+    placeholders: &[Placeholder],
+    declared: &mut [bool],
+) -> String {
     let mut s = String::new();
     for p in pieces {
         match p {
             Piece::Lit(t) => s.push_str(&t.replace('{', "{{").replace('}', "}}")),
-            Piece::Hole(h) => {
-                let ph = &placeholders[*h];
-                let suffix = match ph.arity {
-                    Arity::One => "",
-                    Arity::Optional => "?",
-                    Arity::Variadic => "...",
-                };
-                s.push_str(&format!("{{{}:{}{}}}", ph.name, ph.type_name, suffix));
-            }
+            Piece::Hole(h) => match (placeholders.get(*h), declared.get_mut(*h)) {
+                (Some(ph), Some(seen)) => {
+                    if std::mem::replace(seen, true) {
+                        s.push_str(&format!("{{{}}}", ph.name));
+                    } else {
+                        let suffix = match ph.arity {
+                            Arity::One => "",
+                            Arity::Optional => "?",
+                            Arity::Variadic => "...",
+                        };
+                        s.push_str(&format!("{{{}:{}{}}}", ph.name, ph.type_name, suffix));
+                    }
+                }
+                _ => s.push_str("{}"),
+            },
         }
     }
-    lex::quote(&s)
+    s
 }
 
 impl fmt::Display for Template {
     /// Prints the template so that [`Template::parse`] reads it back equal.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&lex::quote(&self.program))?;
+        let mut declared = vec![false; self.placeholders.len()];
         for w in &self.words {
-            write!(f, " {}", word_source(&w.pieces, &self.placeholders))?;
+            let text = pieces_source(&w.pieces, &self.placeholders, &mut declared);
+            write!(f, " {}", lex::quote(&text))?;
         }
         Ok(())
     }
@@ -509,8 +583,49 @@ mod tests {
     }
 
     #[test]
+    fn a_placeholder_used_again() {
+        let t = Template::parse("/usr/bin/install -o {u:user} -g {u} --x={u}.{n:uint} {n}").unwrap();
+        assert_eq!(t.placeholders().len(), 2);
+        assert_eq!(
+            t.render(&[vec!["www".into()], vec!["7".into()]]),
+            vec!["/usr/bin/install", "-o", "www", "-g", "www", "--x=www.7", "7"]
+        );
+        assert_eq!(
+            t.to_string(),
+            "/usr/bin/install -o {u:user} -g {u} --x={u}.{n:uint} {n}"
+        );
+        // Each use is guarded on its own: `{u}` standing alone after
+        // `--owner={u:user}` is.
+        let t = Template::parse("/bin/x --owner={u:user} {u}").unwrap();
+        assert!(t.dash_guarded(0));
+        let t = Template::parse("/bin/x --owner={u:user} -- {u}").unwrap();
+        assert!(!t.dash_guarded(0));
+        // References take no argument: a variadic may come before one.
+        assert!(Template::parse("/bin/x {u:user} {f:string...} {u}").is_ok());
+    }
+
+    #[test]
+    fn references_are_refused_where_they_cannot_be() {
+        for (bad, why) in [
+            ("/bin/x {u} {u:user}", "needs a type"),
+            ("/bin/x {u}", "needs a type"),
+            ("/bin/x {u:user?} {u}", "zero or one value"),
+            ("/bin/x {u:user...} {u}", "one or more values"),
+            ("/bin/x {u:user} {u:user}", "duplicate placeholder name"),
+        ] {
+            let e = Template::parse(bad).unwrap_err();
+            assert!(e.message.contains(why), "{bad}: {e}");
+        }
+        let many = format!("/bin/x {{u:user}}{}", " {u}".repeat(MAX_REFERENCES));
+        assert!(Template::parse(&many).is_ok());
+        let e = Template::parse(&format!("{many} {{u}}")).unwrap_err();
+        assert!(e.message.contains("too many repeated"), "{e}");
+    }
+
+    #[test]
     fn display_round_trips() {
         for s in [
+            "/bin/x {a:user} {a} -g={a}",
             "/bin/x",
             "/bin/x 'a b' {x:user} --o={y:uint?}",
             "/bin/x '{{}}' -- {z:string...}",

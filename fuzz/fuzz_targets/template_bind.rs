@@ -28,7 +28,11 @@
 //! - an error message is one printable line and never shows a secret;
 //! - `request::secret_positions` (which arguments the audit log hides)
 //!   marks exactly the arguments that binding gave to `secret`
-//!   placeholders.
+//!   placeholders;
+//! - a placeholder used again (`{u:user} ... {u}`) renders the same value
+//!   at every use, and the leading-`-` rule holds at each use;
+//! - `bind_named` with each placeholder's arguments under its name gives
+//!   the same argv, or refuses the same argument, as positional `bind`.
 #![no_main]
 
 use execward::policy::{Action, Param};
@@ -75,7 +79,9 @@ fn model(template: &Template, params: &[Param], args: &[&[u8]]) -> Result<Vec<St
         }
         for p in &w.pieces {
             match p {
-                Piece::Hole(h) => guarded[*h] = !seen_dashdash,
+                // Any guarded use guards the value (a placeholder may be
+                // used more than once).
+                Piece::Hole(h) => guarded[*h] |= !seen_dashdash,
                 Piece::Lit(t) if t.is_empty() => {}
                 Piece::Lit(_) => break,
                 other => panic!("a piece the model does not know: {other:?}"),
@@ -134,6 +140,47 @@ fn model(template: &Template, params: &[Param], args: &[&[u8]]) -> Result<Vec<St
     Ok(argv)
 }
 
+/// `bind_named` with the arguments that positional binding gives each
+/// placeholder, under its name: the same argv, or the same refused
+/// argument. Only when every argument goes to a placeholder (an extra
+/// argument has no name) and no name is used twice.
+fn check_named(action: &Action, params: &[Param], args: &[&[u8]], expected: &Result<Vec<String>, usize>, text: &str) {
+    if args.len() > execward::bind::MAX_ARGS {
+        return;
+    }
+    let mut names = std::collections::HashSet::new();
+    if !params.iter().all(|p| names.insert(p.name.as_str())) {
+        return;
+    }
+    let mut next = 0;
+    let mut pairs: Vec<(&str, Vec<std::ffi::OsString>)> = Vec::new();
+    for p in params {
+        let rest = args.len() - next;
+        let take = match p.arity {
+            Arity::One => rest.min(1),
+            Arity::Optional => rest.min(1),
+            Arity::Variadic => rest,
+            other => panic!("an arity the model does not know: {other:?}"),
+        };
+        use std::os::unix::ffi::OsStrExt;
+        let vs = args[next..next + take]
+            .iter()
+            .map(|a| std::ffi::OsStr::from_bytes(a).to_os_string())
+            .collect();
+        pairs.push((&p.name, vs));
+        next += take;
+    }
+    if next < args.len() {
+        return;
+    }
+    match (action.bind_named(pairs), expected) {
+        (Ok(b), Ok(argv)) => assert_eq!(&b.argv, argv, "named binding of {text:?}"),
+        (Err(e), Err(index)) => assert_eq!(e.index, *index, "named binding of {text:?}: {e}"),
+        (Ok(b), Err(index)) => panic!("{text:?}: named binding gave {:?}, positional refused argument {index}", b.argv),
+        (Err(e), Ok(argv)) => panic!("{text:?}: named binding refused ({e}), positional gave {argv:?}"),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let mut parts = segments(data, 0xFF).into_iter();
     let Ok(text) = std::str::from_utf8(parts.next().unwrap_or_default()) else {
@@ -159,6 +206,7 @@ fuzz_target!(|data: &[u8]| {
     let action = Action::new("fuzz", template.clone(), params.clone());
     assert_eq!(action.secret_positions(args.len()).len(), args.len());
     let expected = model(&template, &params, &args);
+    check_named(&action, &params, &args, &expected, text);
     match (action.bind(&args), expected) {
         (Ok(bound), Ok(argv)) => {
             assert_eq!(bound.argv, argv, "template {text:?} args {args:?}");

@@ -11,13 +11,13 @@
 
 mod quote;
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use super::{Action, AuditTarget, FsPath, Policy, StdinSpec, DEFAULT_TIMEOUT, MAX_LINE_LEN};
 use crate::lex;
 use crate::policy::parse::syntax;
 use crate::sandbox::{Limits, SandboxMode, SeccompSpec};
-use crate::template::{Arity, Piece, Placeholder};
+use crate::template::{Piece, Placeholder};
 
 /// Indentation of option lines.
 const INDENT: &str = "    ";
@@ -89,27 +89,10 @@ fn requote(text: &str) -> String {
 }
 
 /// The source form of a word's pieces: literal braces doubled,
-/// placeholders as `{name:type}`, `{name:type?}` or `{name:type...}`.
-fn source(pieces: &[Piece], placeholders: &[Placeholder]) -> String {
-    let mut s = String::new();
-    for piece in pieces {
-        match piece {
-            Piece::Lit(t) => s.push_str(&t.replace('{', "{{").replace('}', "}}")),
-            Piece::Hole(h) => match placeholders.get(*h) {
-                Some(p) => {
-                    let suffix = match p.arity {
-                        Arity::One => "",
-                        Arity::Optional => "?",
-                        Arity::Variadic => "...",
-                    };
-                    let _ = write!(s, "{{{}:{}{suffix}}}", p.name, p.type_name);
-                }
-                // Not produced by the parser; printed so that it fails to parse.
-                None => s.push_str("{}"),
-            },
-        }
-    }
-    s
+/// placeholders as `{name:type}`, `{name:type?}` or `{name:type...}` the
+/// first time (`declared`), as `{name}` after that.
+fn source(pieces: &[Piece], placeholders: &[Placeholder], declared: &mut [bool]) -> String {
+    crate::template::pieces_source(pieces, placeholders, declared)
 }
 
 /// Writes one option line.
@@ -146,8 +129,10 @@ fn packed(f: &mut fmt::Formatter<'_>, head: &str, items: &[String]) -> fmt::Resu
 fn write_action(f: &mut fmt::Formatter<'_>, a: &Action) -> fmt::Result {
     let t = &a.template;
     write!(f, "action {} = {}", a.name, quote::word(t.program()))?;
+    let mut declared = vec![false; t.placeholders().len()];
     for w in t.words() {
-        write!(f, " {}", quote::word(&source(&w.pieces, t.placeholders())))?;
+        let text = source(&w.pieces, t.placeholders(), &mut declared);
+        write!(f, " {}", quote::word(&text))?;
     }
     writeln!(f)?;
     for entry in &a.allow {
@@ -207,10 +192,13 @@ fn write_stdin(f: &mut fmt::Formatter<'_>, a: &Action) -> fmt::Result {
                     arity: p.arity,
                 })
                 .collect();
-            option(
-                f,
-                &format!("stdin {}", quote::words(&source(pieces, &holes), true)),
-            )
+            // The argv template's placeholders are declared there: here
+            // they can only be references.
+            let mut declared: Vec<bool> = (0..holes.len())
+                .map(|i| i < a.template.placeholders().len())
+                .collect();
+            let text = source(pieces, &holes, &mut declared);
+            option(f, &format!("stdin {}", quote::words(&text, true)))
         }
     }
 }

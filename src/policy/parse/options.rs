@@ -12,7 +12,7 @@ use crate::identity::UserGroup;
 use crate::lex::Word;
 use crate::policy::{Action, Allow, FsPath, StdinSpec};
 use crate::sandbox::{Caps, NetAccess, SandboxMode, SeccompProfile};
-use crate::template::{check_no_shell, parse_pieces, Arity, Piece, Placeholder};
+use crate::template::{check_no_shell, parse_pieces, Arity, Piece, Placeholder, MAX_REFERENCES};
 
 /// Every option, in the order the docs and the printer use.
 pub(in crate::policy) const OPTIONS: &[&str] = &[
@@ -59,13 +59,18 @@ impl Pending {
     /// given to [`crate::template::Template::from_words`].
     pub(super) fn new(action: Action, argv: &[Word]) -> Pending {
         let fallback = argv.first().map_or(1, |w| w.col);
-        let mut argv_cols = vec![fallback; action.template.placeholders().len()];
+        let n = action.template.placeholders().len();
+        let mut argv_cols = vec![fallback; n];
+        // The column of each placeholder's declaration (its first use).
+        let mut declared = vec![false; n];
         for (i, word) in action.template.words().iter().enumerate() {
             let col = argv.get(i + 1).map_or(fallback, |w| w.col);
             for piece in &word.pieces {
                 if let Piece::Hole(h) = piece {
-                    if let Some(c) = argv_cols.get_mut(*h) {
-                        *c = col;
+                    if let (Some(c), Some(seen)) = (argv_cols.get_mut(*h), declared.get_mut(*h)) {
+                        if !std::mem::replace(seen, true) {
+                            *c = col;
+                        }
                     }
                 }
             }
@@ -326,6 +331,13 @@ fn stdin_template(p: &mut Pending, words: &[Word], at: &mut At<'_>) {
         if at.errors == 0 {
             at.err(col, "`stdin` placeholders take the arguments after the argv template's, so the argv template cannot have an optional or variadic placeholder");
         }
+    }
+    let refs = crate::template::count_references(&pieces);
+    if refs > MAX_REFERENCES {
+        at.err(
+            col0(words),
+            format!("too many repeated placeholders (`{{NAME}}`; at most {MAX_REFERENCES})"),
+        );
     }
     if at.errors > 0 {
         return;

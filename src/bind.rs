@@ -245,7 +245,10 @@ impl Action {
                 });
             }
             given.push(Given::Values(
-                vs.into_iter().enumerate().map(|(i, v)| (index + i, v)).collect(),
+                vs.into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (index + i, v))
+                    .collect(),
             ));
             index += n;
         }
@@ -297,13 +300,7 @@ impl Action {
                     "cannot be bound: the arguments must be a struct or a map".into(),
                 ))
             }
-            Err(e) => {
-                return self.refused(not_bindable(
-                    1,
-                    None,
-                    format!("cannot be bound: {e}"),
-                ))
-            }
+            Err(e) => return self.refused(not_bindable(1, None, format!("cannot be bound: {e}"))),
         };
         fn scalar(v: &Value) -> Option<String> {
             match v {
@@ -326,7 +323,8 @@ impl Action {
                         self.refused(not_bindable(
                             1,
                             Some(name.clone()),
-                            "cannot be bound: a list may hold only strings, numbers and booleans".into(),
+                            "cannot be bound: a list may hold only strings, numbers and booleans"
+                                .into(),
                         ))
                     })?,
                 other => match scalar(other) {
@@ -543,6 +541,7 @@ impl Bound<'_> {
         let a = self.action;
         let mut c = Command::new(&self.argv[0]);
         c.args(&self.argv[1..]);
+        c.label(&a.name);
         for (k, v) in &a.env {
             c.env(k, v);
         }

@@ -212,6 +212,13 @@ impl Command {
         self
     }
 
+    /// Names the run in `tracing` spans and events (feature `tracing`);
+    /// [`Bound::command`](crate::Bound::command) sets the action's name.
+    pub fn label(&mut self, name: impl Into<String>) -> &mut Command {
+        self.spec.label = Some(name.into());
+        self
+    }
+
     /// The program.
     pub fn get_program(&self) -> &Path {
         &self.spec.program
@@ -230,7 +237,20 @@ impl Command {
     /// holds NUL, the run-as user is unknown, or the sandbox cannot be
     /// prepared (`sandbox required`).
     pub fn plan(&self) -> Result<Plan, PlanError> {
-        Plan::build(&self.spec)
+        let plan = Plan::build(&self.spec);
+        #[cfg(feature = "tracing")]
+        if let Err(e) = &plan {
+            tracing::error!(
+                target: "execward",
+                action = self.spec.label.as_deref().unwrap_or(""),
+                program = %self.spec.program.display(),
+                decision = "failed",
+                code = e.code().as_str(),
+                error = %e,
+                "execward: cannot run the action"
+            );
+        }
+        plan
     }
 
     /// Starts the child.

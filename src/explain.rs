@@ -50,6 +50,7 @@ impl Plan {
                 Stdin::Bytes(b) => format!("{} bytes", b.len()),
                 Stdin::Secret(b) =>
                     format!("template ({} bytes, holds secrets: not shown)", b.len()),
+                Stdin::Piped => "piped (streamed by the caller)".to_string(),
             }
         ));
         s.push_str(&format!("timeout: {}ms\n", self.spec.timeout.as_millis()));

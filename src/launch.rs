@@ -17,7 +17,8 @@ use crate::outcome::Outcome;
 use crate::plan::Plan;
 use crate::sandbox::containment::ActionCgroup;
 use crate::stdio::{Output, Stdin};
-use crate::supervise::{io_err, Child, RunError, SetupStage, Stream};
+use crate::stream::{ChildOutput, ChildStdin, Relay, StreamKind};
+use crate::supervise::{io_err, CallerStreams, Child, Core, RunError, SetupStage, Stream};
 use crate::sys::{self, ChildIds, ChildSpec, NsMode, RootCaps, SpawnFailure, Stage, UserNsMaps};
 
 fn open_null(write: bool) -> io::Result<OwnedFd> {
@@ -31,7 +32,9 @@ fn open_null(write: bool) -> io::Result<OwnedFd> {
 
 impl Plan {
     /// Starts the child. The returned [`Child`] must be waited for
-    /// ([`Child::wait`]); dropping it kills the process tree.
+    /// ([`Child::wait`]); dropping it kills the process tree. With a piped
+    /// stream ([`Output::Piped`], [`Stdin::Piped`]) its watchdog thread
+    /// starts here.
     ///
     /// Any thread may call it: children are created by one long-lived
     /// spawner thread, so the kernel's (per-thread) parent-death signal
@@ -41,10 +44,16 @@ impl Plan {
     /// [`RunError`] when pipes, the cgroup or the child cannot be created,
     /// or a step of the child's set-up or `execve` fails.
     pub fn spawn(&self) -> Result<Child, RunError> {
+        let mut caller = CallerStreams::default();
         // stdin
         let stdin_fd = match &self.spec.stdin {
             Stdin::Null => open_null(false).map_err(io_err("opening /dev/null"))?,
             Stdin::Inherit => sys::dup_above_stdio(0).map_err(io_err("duplicating stdin"))?,
+            Stdin::Piped => {
+                let (r, w) = sys::pipe().map_err(io_err("creating the stdin pipe"))?;
+                caller.stdin = Some(ChildStdin::new(w));
+                r
+            }
             Stdin::Bytes(b) | Stdin::Secret(b) => {
                 let (r, w) = sys::pipe().map_err(io_err("creating the stdin pipe"))?;
                 if b.len() > 65536 {
@@ -62,7 +71,10 @@ impl Plan {
         // stdout, stderr
         let mut child_out = Vec::with_capacity(2);
         let mut streams = Vec::with_capacity(2);
-        for mode in [self.spec.stdout, self.spec.stderr] {
+        for (mode, kind) in [
+            (self.spec.stdout, StreamKind::Stdout),
+            (self.spec.stderr, StreamKind::Stderr),
+        ] {
             match mode {
                 Output::Null => {
                     child_out.push(open_null(true).map_err(io_err("opening /dev/null"))?);
@@ -70,15 +82,28 @@ impl Plan {
                         fd: None,
                         mode,
                         buf: Vec::new(),
+                        relay: None,
                     });
                 }
-                Output::Capture | Output::Forward => {
+                Output::Capture | Output::Forward | Output::Piped => {
                     let (r, w) = sys::pipe().map_err(io_err("creating an output pipe"))?;
                     child_out.push(w);
+                    let relay = if mode == Output::Piped {
+                        let (ur, uw) = sys::pipe().map_err(io_err("creating an output pipe"))?;
+                        let out = Some(ChildOutput::new(ur, kind));
+                        match kind {
+                            StreamKind::Stdout => caller.stdout = out,
+                            _ => caller.stderr = out,
+                        }
+                        Some(Relay::new(uw).map_err(io_err("making a pipe non-blocking"))?)
+                    } else {
+                        None
+                    };
                     streams.push(Stream {
                         fd: Some(r),
                         mode,
                         buf: Vec::new(),
+                        relay,
                     });
                 }
             }
@@ -171,7 +196,21 @@ impl Plan {
             Ok(a) => a,
             Err(_) => unreachable!("two streams were pushed"),
         };
-        Ok(Child {
+        #[cfg(feature = "tracing")]
+        let span = tracing::info_span!(
+            target: "execward",
+            "execward.run",
+            action = self.spec.label.as_deref().unwrap_or(""),
+            program = %self.spec.program.display(),
+            pid = spawned.pid,
+            decision = "allowed",
+            status = tracing::field::Empty,
+            exit_code = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+            truncated = tracing::field::Empty,
+            output_bytes = tracing::field::Empty,
+        );
+        let core = Core {
             pid: spawned.pid,
             pidfd: spawned.pidfd,
             streams: [s0, s1],
@@ -183,7 +222,10 @@ impl Plan {
             cap: self.spec.limits.output,
             status: None,
             report: self.sandbox_report().clone(),
-        })
+            #[cfg(feature = "tracing")]
+            span,
+        };
+        Child::start(core, caller)
     }
 
     /// Runs the plan to completion.

@@ -77,6 +77,7 @@ pub mod template;
 mod explain;
 mod launch;
 pub mod plan;
+pub mod stream;
 pub mod supervise;
 #[cfg(feature = "tokio")]
 pub mod tokio;
@@ -98,6 +99,7 @@ pub use sandbox::{
     FsAccess, Limits, NetAccess, SandboxMode, SandboxReport, SandboxSpec, SeccompProfile,
     SeccompSpec,
 };
+pub use stream::{ChildOutput, ChildStdin, StreamKind};
 pub use supervise::{Child, Outcome, RunError, Status};
 pub use template::Template;
 pub use value::ValueError;

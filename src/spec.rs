@@ -32,6 +32,8 @@ pub(crate) struct CommandSpec {
     pub(crate) sandbox: SandboxSpec,
     pub(crate) run_as: Option<RunAs>,
     pub(crate) umask: u32,
+    /// The action's name, for `tracing` spans (set by binding).
+    pub(crate) label: Option<String>,
 }
 
 impl CommandSpec {
@@ -58,6 +60,7 @@ impl CommandSpec {
             },
             run_as: None,
             umask: 0o022,
+            label: None,
         }
     }
 }

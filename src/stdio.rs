@@ -14,6 +14,11 @@ pub enum Stdin {
     Bytes(Vec<u8>),
     /// Like [`Stdin::Bytes`], but never shown (`explain`, `Debug`).
     Secret(Vec<u8>),
+    /// A pipe the caller writes ([`Child::take_stdin`](crate::Child::take_stdin)):
+    /// any amount, streamed. The child is then supervised by a watchdog
+    /// thread from its start, so its time limit holds while the caller
+    /// writes.
+    Piped,
 }
 
 impl std::fmt::Debug for Stdin {
@@ -23,6 +28,7 @@ impl std::fmt::Debug for Stdin {
             Stdin::Inherit => f.write_str("Inherit"),
             Stdin::Bytes(b) => write!(f, "Bytes({} bytes)", b.len()),
             Stdin::Secret(_) => f.write_str("Secret(***)"),
+            Stdin::Piped => f.write_str("Piped"),
         }
     }
 }
@@ -41,4 +47,12 @@ pub enum Output {
     Forward,
     /// Discarded.
     Null,
+    /// Relayed to a reader the caller takes with
+    /// [`Child::take_stdout`](crate::Child::take_stdout) /
+    /// [`Child::take_stderr`](crate::Child::take_stderr), within the
+    /// `output` limit (then end of file). The child is supervised by a
+    /// watchdog thread from its start, so the time and output limits hold
+    /// whether or not the caller reads; memory stays bounded however much
+    /// it writes (see [`crate::stream`]).
+    Piped,
 }

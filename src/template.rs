@@ -584,11 +584,20 @@ mod tests {
 
     #[test]
     fn a_placeholder_used_again() {
-        let t = Template::parse("/usr/bin/install -o {u:user} -g {u} --x={u}.{n:uint} {n}").unwrap();
+        let t =
+            Template::parse("/usr/bin/install -o {u:user} -g {u} --x={u}.{n:uint} {n}").unwrap();
         assert_eq!(t.placeholders().len(), 2);
         assert_eq!(
             t.render(&[vec!["www".into()], vec!["7".into()]]),
-            vec!["/usr/bin/install", "-o", "www", "-g", "www", "--x=www.7", "7"]
+            vec![
+                "/usr/bin/install",
+                "-o",
+                "www",
+                "-g",
+                "www",
+                "--x=www.7",
+                "7"
+            ]
         );
         assert_eq!(
             t.to_string(),

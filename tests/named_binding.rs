@@ -175,7 +175,10 @@ fn references_in_a_policy_are_checked() {
         ("action a = /bin/x {u} {u:user}\n", "needs a type"),
         ("action a = /bin/x {u:user?} {u}\n", "zero or one value"),
         ("action a = /bin/x\n    stdin {u}\n", "needs a type"),
-        ("action a = /bin/x {u:user}\n    stdin {u:user}\n", "duplicate placeholder"),
+        (
+            "action a = /bin/x {u:user}\n    stdin {u:user}\n",
+            "duplicate placeholder",
+        ),
     ] {
         let d = Policy::parse(src).unwrap_err();
         assert!(d[0].message.contains(why), "{src}: {d:?}");
@@ -202,7 +205,10 @@ fn a_struct_binds_by_its_field_names() {
             dst: "b",
         })
         .unwrap();
-    assert_eq!(b.argv[..7], ["/usr/bin/install", "-o", "www", "-g", "www", "-m", "0600"]);
+    assert_eq!(
+        b.argv[..7],
+        ["/usr/bin/install", "-o", "www", "-g", "www", "-m", "0600"]
+    );
 
     #[derive(serde::Serialize)]
     struct Opt {
@@ -210,9 +216,19 @@ fn a_struct_binds_by_its_field_names() {
         b: Option<u32>,
     }
     let opt = p.action("opt").unwrap();
-    let b = opt.bind_serde(&Opt { a: None, b: Some(7) }).unwrap();
+    let b = opt
+        .bind_serde(&Opt {
+            a: None,
+            b: Some(7),
+        })
+        .unwrap();
     assert_eq!(b.argv, ["/bin/echo", "7"]);
-    let e = opt.bind_serde(&Opt { a: Some(1), b: None }).map(|b| b.argv);
+    let e = opt
+        .bind_serde(&Opt {
+            a: Some(1),
+            b: None,
+        })
+        .map(|b| b.argv);
     assert_eq!(e.unwrap(), ["/bin/echo", "1"]);
 
     let many = p.action("many").unwrap();

@@ -333,10 +333,17 @@ impl Policy {
     /// # Errors
     /// [`PolicyError::UnknownAction`].
     pub fn action(&self, name: &str) -> Result<&Action, PolicyError> {
-        self.actions
-            .iter()
-            .find(|a| a.name == name)
-            .ok_or_else(|| PolicyError::UnknownAction(name.to_string()))
+        self.actions.iter().find(|a| a.name == name).ok_or_else(|| {
+            #[cfg(feature = "tracing")]
+            tracing::warn!(
+                target: "execward",
+                action = %crate::value::show_value(name.as_bytes()),
+                decision = "denied",
+                code = "unknown_action",
+                "execward: refused an unknown action"
+            );
+            PolicyError::UnknownAction(name.to_string())
+        })
     }
 
     /// The named type `name`, if defined.

@@ -92,9 +92,9 @@ pub(crate) use entry::{
     clear_environment, close_fds_from, ensure_stdio_open, ignore_signal, reset_signals,
 };
 pub(crate) use fds::{above_stdio, dup_above_stdio, pidfd_self, pipe};
-#[cfg(feature = "tokio")]
-pub(crate) use poll::async_register;
 pub(crate) use poll::poll;
+#[cfg(feature = "tokio")]
+pub(crate) use poll::{async_register, async_register_with};
 pub(crate) use process::hard_rlimit;
 pub(crate) use random::random_u64;
 pub(crate) use spawner::spawn;

@@ -30,3 +30,16 @@ pub(crate) fn async_register(fd: OwnedFd) -> io::Result<tokio::io::unix::AsyncFd
     unsafe { tokio::io::unix::AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE) }
         .map_err(io::Error::from)
 }
+
+/// Registers an owned descriptor with tokio's reactor for `interest`.
+#[cfg(feature = "tokio")]
+pub(crate) fn async_register_with(
+    fd: OwnedFd,
+    interest: tokio::io::Interest,
+) -> io::Result<tokio::io::unix::AsyncFd<OwnedFd>> {
+    // SAFETY: as in `async_register`: the AsyncFd owns the OwnedFd, which
+    // stays open and refers to the same file until the registration is
+    // dropped, and whose `as_raw_fd` always returns that descriptor.
+    unsafe { tokio::io::unix::AsyncFd::register_with_interest(fd, interest) }
+        .map_err(io::Error::from)
+}

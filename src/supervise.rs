@@ -134,7 +134,7 @@ pub struct Child {
 }
 
 /// Who supervises the child.
-enum Inner {
+pub(crate) enum Inner {
     /// The caller's thread, in [`Child::wait`].
     Here(Core),
     /// A watchdog thread.
@@ -296,12 +296,9 @@ impl Child {
 
     /// The parts the async wait needs.
     #[cfg(feature = "tokio")]
-    pub(crate) fn into_inner(mut self) -> Result<Core, Watch> {
+    pub(crate) fn into_inner(mut self) -> Inner {
         drop(self.stdin.take());
-        match self.inner {
-            Inner::Here(core) => Ok(core),
-            Inner::Watched(w) => Err(w),
-        }
+        self.inner
     }
 }
 

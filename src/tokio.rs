@@ -51,7 +51,7 @@ use tokio::io::{AsyncRead, AsyncWrite, Interest, ReadBuf};
 use crate::outcome::Outcome;
 use crate::plan::Plan;
 use crate::stream::{ChildOutput, ChildStdin, LineSplitter, StreamKind};
-use crate::supervise::{Child, Core, ReadResult, RunError, WaitState, Watch};
+use crate::supervise::{Child, Core, Inner, ReadResult, RunError, WaitState, Watch};
 
 /// Registers a duplicate of `fd` (same open file description) with the
 /// reactor; `nonblocking` also sets `O_NONBLOCK` on the description.
@@ -99,8 +99,8 @@ impl Child {
     /// An I/O error while waiting or reading.
     pub async fn wait_async(self) -> Result<Outcome, RunError> {
         match self.into_inner() {
-            Ok(core) => core.wait_async().await,
-            Err(watch) => watch.wait_async().await,
+            Inner::Here(core) => core.wait_async().await,
+            Inner::Watched(watch) => watch.wait_async().await,
         }
     }
 }

@@ -55,6 +55,7 @@ impl ChildStdin {
     }
 
     /// The descriptor, for the async conversion.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn into_fd(self) -> OwnedFd {
         OwnedFd::from(self.file)
     }
@@ -110,6 +111,7 @@ impl ChildOutput {
     }
 
     /// The descriptor, for the async conversion.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn into_fd(self) -> OwnedFd {
         OwnedFd::from(self.file)
     }

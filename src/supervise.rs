@@ -307,12 +307,21 @@ impl Core {
     fn watch(self) -> Result<Watch, RunError> {
         let (cancel_r, cancel_w) = crate::sys::pipe().map_err(io_err("creating a pipe"))?;
         let (done_r, done_w) = crate::sys::pipe().map_err(io_err("creating a pipe"))?;
+        // The thread reports to the caller's `tracing` subscriber.
+        #[cfg(feature = "tracing")]
+        let dispatch = tracing::dispatcher::get_default(|d| d.clone());
         let thread = std::thread::Builder::new()
             .name(format!("execward-watch-{}", self.pid))
             .spawn(move || {
-                let result = self.supervise(Some(cancel_r));
-                drop(done_w);
-                result
+                let run = move || {
+                    let result = self.supervise(Some(cancel_r));
+                    drop(done_w);
+                    result
+                };
+                #[cfg(feature = "tracing")]
+                return tracing::dispatcher::with_default(&dispatch, run);
+                #[cfg(not(feature = "tracing"))]
+                run()
             })
             .map_err(io_err("starting the watchdog thread"))?;
         Ok(Watch {

@@ -560,6 +560,7 @@ impl Bound<'_> {
             seccomp: a.seccomp.clone(),
             mode: a.sandbox,
             caps: a.caps,
+            exec: a.exec,
         });
         if let Some(r) = &a.run_as {
             c.run_as(&r.user, r.group.as_deref());

@@ -27,7 +27,7 @@ use crate::error::Error;
 use crate::identity::{Ids, RunAs, UserGroup};
 use crate::outcome::Outcome;
 use crate::plan::{Plan, PlanError};
-use crate::sandbox::{Caps, Limits, NetAccess, SandboxMode, SandboxSpec, SeccompSpec};
+use crate::sandbox::{Caps, ExecMode, Limits, NetAccess, SandboxMode, SandboxSpec, SeccompSpec};
 use crate::spec::CommandSpec;
 use crate::supervise::Child;
 
@@ -186,6 +186,15 @@ impl Command {
     /// A child that is not root holds no capability whatever this says.
     pub fn root_caps(&mut self, caps: Caps) -> &mut Command {
         self.spec.sandbox.caps = caps;
+        self
+    }
+
+    /// How many programs the child's processes may start (default: once,
+    /// or many when [`Command::fs_exec`] lists paths). With
+    /// [`ExecMode::Once`] the seccomp filter lets the child `execve` the
+    /// program and nothing after it.
+    pub fn exec_mode(&mut self, mode: ExecMode) -> &mut Command {
+        self.spec.sandbox.exec = Some(mode);
         self
     }
 

@@ -105,6 +105,13 @@ impl Plan {
         if r.ipc_namespace {
             s.push_str("  ipc: a namespace of its own\n");
         }
+        if r.seccomp.is_some() {
+            s.push_str(if r.exec_once {
+                "  exec: once (the program, then nothing)\n"
+            } else {
+                "  exec: many (what Landlock lets it execute)\n"
+            });
+        }
         if let Some(caps) = r.root_caps {
             s.push_str(&format!("  root capabilities: {caps}\n"));
         }

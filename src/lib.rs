@@ -96,8 +96,8 @@ pub use identity::{Identity, Ids, RunAs, UserGroup};
 pub use plan::{Plan, PlanError};
 pub use policy::{Action, Policy, PolicyError};
 pub use sandbox::{
-    FsAccess, Limits, NetAccess, SandboxMode, SandboxReport, SandboxSpec, SeccompProfile,
-    SeccompSpec,
+    Caps, ExecMode, FsAccess, Limits, NetAccess, SandboxMode, SandboxReport, SandboxSpec,
+    SeccompProfile, SeccompSpec,
 };
 pub use stream::{ChildOutput, ChildStdin, StreamKind};
 pub use supervise::{Child, Outcome, RunError, Status};

@@ -21,10 +21,11 @@ use std::time::Duration;
 
 use crate::identity::Identity;
 use crate::sandbox::containment::{self, PidMaxBound, PidsHierarchy};
+use crate::sandbox::guards::Guards;
 use crate::sandbox::limits::{RlimitSetting, MAX_RLIMITS};
 use crate::sandbox::seccomp::BpfProgram;
 use crate::sandbox::{
-    elf, landlock, seccomp, Caps, Limits, SandboxError, SandboxMode, SandboxReport,
+    elf, landlock, seccomp, Caps, ExecMode, Limits, SandboxError, SandboxMode, SandboxReport,
 };
 use crate::spec::CommandSpec;
 use crate::stdio::Stdin;
@@ -337,7 +338,15 @@ impl Plan {
 
         // seccomp BPF.
         let seccomp = if seccomp::seccomp_available() {
-            let prog = seccomp::compile(&cmd.sandbox.seccomp, &cmd.sandbox.net)?;
+            // Exec once: `execve` only with the address of `program`, the
+            // C string this plan keeps (its buffer never moves) and the
+            // child passes (it shares our memory until then).
+            let mut guards = Guards::for_net(&cmd.sandbox.net);
+            if cmd.sandbox.exec_mode() == ExecMode::Once {
+                guards.exec_once_at = Some(program.as_ptr() as u64);
+                report.exec_once = true;
+            }
+            let prog = seccomp::compile_with(&cmd.sandbox.seccomp, &cmd.sandbox.net, &guards)?;
             report.seccomp = Some(cmd.sandbox.seccomp.profile.to_string());
             Some(prog)
         } else {

@@ -899,6 +899,7 @@ fn explain_shows_argv_env_run_as_limits_and_sandbox_exactly() {
         "  containment: ",
         "  processes: ",
         "  ipc: a namespace of its own",
+        "  exec: once",
     ];
     assert_eq!(sandbox.len(), want_prefixes.len(), "{text}");
     for (line, want) in sandbox.iter().zip(want_prefixes) {

@@ -404,6 +404,41 @@ fn caps_forms() {
 }
 
 #[test]
+fn exec_forms() {
+    use execward::ExecMode;
+    assert_eq!(action("action a = /bin/a\n").exec, None);
+    let a = action("action a = /bin/a\n    exec many\n");
+    assert_eq!(a.exec, Some(ExecMode::Many));
+    let a = action("action a = /bin/a\n    exec once\n    fs read /usr\n");
+    assert_eq!(a.exec, Some(ExecMode::Once));
+    for (src, want) in [
+        (
+            &b"action a = /bin/a\n    exec\n"[..],
+            "2:5: error: `exec` needs",
+        ),
+        (
+            b"action a = /bin/a\n    exec twice\n",
+            "2:10: error: unknown exec mode",
+        ),
+        (
+            b"action a = /bin/a\n    exec once\n    exec many\n",
+            "3:5: error: duplicate `exec`",
+        ),
+        (
+            b"action a = /bin/a\n    exec once\n    fs exec /usr/bin\n",
+            "3:8: error: `fs exec` lists programs",
+        ),
+        (
+            b"action a = /bin/a\n    fs exec /usr/bin\n    exec once\n",
+            "3:10: error: `fs exec` lists programs",
+        ),
+    ] {
+        let e = render(&errors(src));
+        assert!(e.contains(want), "{e}");
+    }
+}
+
+#[test]
 fn tab_indentation_and_columns() {
     let a = action("action a = /bin/a\n\tallow\tuser=x\n");
     assert_eq!(a.allow, [Allow::User("x".into())]);
@@ -435,6 +470,7 @@ action reload = /usr/bin/systemctl reload -- {svc:label}
     cwd /tmp
     caps sys_admin
     caps kill sys_nice
+    exec many
 
 action pw = /usr/sbin/chpasswd
     stdin "{user:string}:{pw:other}" and 'more  text' '' '#x' none
@@ -549,6 +585,9 @@ fn random_token_policies_round_trip() {
         "best-effort",
         "caps",
         "sys_admin",
+        "exec",
+        "once",
+        "many",
         "kill",
         "'",
         "\"",
@@ -615,6 +654,7 @@ fn random_valid_policies_round_trip() {
         "sandbox best-effort",
         "caps sys_admin",
         "caps kill ipc_lock",
+        "exec many",
     ];
     for _ in 0..300 {
         let mut src = String::from("type t = string\n");

@@ -352,8 +352,28 @@ fn a_root_child_cannot_freeze_a_file_system_or_touch_quotas() {
             &format!("{what} {dir}"),
             &["run-as root", &read],
         ));
+        // The same with `caps sys_admin` (what `setquota` needs).
+        policy.push_str(&action(
+            &format!("{what}-admin"),
+            attack,
+            &format!("{what} {dir}"),
+            &["run-as root", &read, "caps sys_admin"],
+        ));
     }
     inst.install_policy(&policy);
+    // With sys_admin the capability lets quotactl through; the seccomp
+    // guard still refuses FIFREEZE.
+    let r = through_helper(inst, &["quotactl-admin"]);
+    assert_ne!(
+        errno_of(&r.2),
+        Some(libc::EPERM),
+        "quotactl with caps: {r:?}"
+    );
+    assert_refused(
+        &through_helper(inst, &["freeze-admin"]),
+        &[libc::EPERM],
+        "freeze with caps",
+    );
     for (what, dir) in cases {
         // Control: root passes the privilege check (tmpfs cannot be frozen;
         // quotas may be off: any errno but EPERM).
@@ -364,5 +384,306 @@ fn a_root_child_cannot_freeze_a_file_system_or_touch_quotas() {
             "control {what}: {ctl:?}"
         );
         assert_refused(&through_helper(inst, &[what]), &[libc::EPERM], what);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// No set-id planting.
+
+/// A directory that belongs to the caller (`nobody`), as a tenant's
+/// directory does, below a root-owned 0755 parent.
+fn tenant_dir(name: &str) -> common::TempDir {
+    let d = common::TempDir::new(name);
+    std::os::unix::fs::chown(d.path(), Some(NOBODY), Some(NOBODY)).unwrap();
+    d
+}
+
+fn mode_of(p: &Path) -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(p).unwrap().mode() & 0o7777
+}
+
+#[test]
+fn a_root_child_cannot_make_a_set_id_file_by_any_route() {
+    let Some((inst, _g, attack)) = begin() else {
+        return;
+    };
+    let dir = tenant_dir("setid");
+    let d = dir.path().display().to_string();
+    let routes = [
+        "chmod",
+        "fchmod",
+        "fchmodat",
+        "fchmodat2",
+        "setgid",
+        "chown-chmod",
+        "open",
+        "openat",
+        "creat",
+        "tmpfile",
+        "openat2",
+        "mknod",
+        "mknodat",
+    ];
+    let creates = |r: &str| {
+        matches!(
+            r,
+            "open" | "openat" | "creat" | "tmpfile" | "openat2" | "mknod" | "mknodat"
+        )
+    };
+    let mut policy = String::new();
+    for r in routes {
+        policy.push_str(&action(
+            &format!("setid-{r}"),
+            attack,
+            &format!("setid {r} {d}/{r}"),
+            &["run-as root", &format!("fs write {d}")],
+        ));
+    }
+    inst.install_policy(&policy);
+    for r in routes {
+        let target = dir.join(r);
+        let _ = std::fs::remove_file(&target);
+        if !creates(r) {
+            std::fs::write(&target, b"#!/bin/sh\n").unwrap();
+            std::os::unix::fs::chown(&target, Some(NOBODY), Some(NOBODY)).unwrap();
+        }
+        let res = through_helper(inst, &[&format!("setid-{r}")]);
+        assert_refused(&res, &[libc::EPERM, libc::ENOSYS], r);
+        if target.exists() {
+            assert_eq!(mode_of(&target) & 0o6000, 0, "{r}: a set-id bit");
+        }
+        // Control: a root process makes it set-id by the same route.
+        let _ = std::fs::remove_file(&target);
+        if !creates(r) {
+            std::fs::write(&target, b"#!/bin/sh\n").unwrap();
+        }
+        let ctl = as_root(attack, &["setid", r, &target.display().to_string()]);
+        assert_worked(&ctl, r);
+        assert_ne!(mode_of(&target) & 0o6000, 0, "control {r}");
+        let _ = std::fs::remove_file(&target);
+    }
+}
+
+#[test]
+fn tar_restoring_a_hostile_archive_as_root_plants_no_setuid_program() {
+    let Some((inst, _g, _attack)) = begin() else {
+        return;
+    };
+    // The caller's archive: a member owned 0:0 with mode 4755.
+    let src = common::TempDir::new("tar-src");
+    std::fs::write(src.join("rootshell"), b"#!/bin/sh\nid\n").unwrap();
+    let archive = tenant_dir("tar-archive");
+    let a = archive.join("site.tar");
+    let made = std::process::Command::new("tar")
+        .args(["--owner=0", "--group=0", "--mode=4755", "-cf"])
+        .arg(&a)
+        .arg("-C")
+        .arg(src.path())
+        .arg("rootshell")
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let dest = tenant_dir("tar-dest");
+    let scratch = common::scratch_root().display();
+    inst.install_policy(&format!(
+        "type archive = path beneath={scratch} exists=yes kind=file
+type webdir = path beneath={scratch} exists=yes kind=dir
+action restore = /usr/bin/tar -xf {{a:archive}} -C {{d:webdir}}
+    allow uid={NOBODY}
+    run-as root
+    fs read /usr /lib /lib64 /etc {{a}}
+    fs write {{d}}
+"
+    ));
+    let r = through_helper(
+        inst,
+        &[
+            "restore",
+            &a.display().to_string(),
+            &dest.path().display().to_string(),
+        ],
+    );
+    let planted = dest.join("rootshell");
+    assert!(planted.exists(), "tar extracted nothing: {r:?}");
+    assert_eq!(mode_of(&planted) & 0o6000, 0, "setuid planted: {r:?}");
+    // Control: the same restore as a plain root process keeps the bit.
+    let ctl_dest = common::TempDir::new("tar-ctl");
+    let ok = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(&a)
+        .arg("-C")
+        .arg(ctl_dest.path())
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    assert_eq!(mode_of(&ctl_dest.join("rootshell")), 0o4755, "control");
+}
+
+// ---------------------------------------------------------------------------
+// Exact network rules.
+
+/// A TCP listener on 127.0.0.1 and a port the kernel picks; what one
+/// connection sends arrives through `received`.
+fn listener() -> (u16, std::sync::mpsc::Receiver<Vec<u8>>) {
+    use std::io::Read;
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { return };
+            let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+            let mut buf = Vec::new();
+            let _ = s.read_to_end(&mut buf);
+            if tx.send(buf).is_err() {
+                return;
+            }
+        }
+    });
+    (port, rx)
+}
+
+#[test]
+fn tcp_fast_open_cannot_reach_a_port_connect_may_not() {
+    let Some((inst, _g, attack)) = begin() else {
+        return;
+    };
+    let (port, received) = listener();
+    let p = port.to_string();
+    let mut policy = String::new();
+    for how in ["sendto", "sockopt"] {
+        policy.push_str(&action(
+            &format!("tfo-{how}"),
+            attack,
+            &format!("tfo {how} {p}"),
+            &["run-as root", "net connect 443"],
+        ));
+    }
+    policy.push_str(&action(
+        "connect",
+        attack,
+        &format!("tcp-connect {p}"),
+        &["run-as root", "net connect 443"],
+    ));
+    inst.install_policy(&policy);
+    let wait = || received.recv_timeout(std::time::Duration::from_secs(3));
+    // Plain connect: Landlock refuses (the rule it has always had).
+    assert_refused(
+        &through_helper(inst, &["connect"]),
+        &[libc::EACCES],
+        "connect",
+    );
+    for how in ["sendto", "sockopt"] {
+        assert_refused(
+            &through_helper(inst, &[&format!("tfo-{how}")]),
+            &[libc::EPERM],
+            how,
+        );
+        assert!(wait().is_err(), "{how}: something reached the listener");
+        // Control: without execward, Fast Open connects and delivers.
+        assert_worked(&as_root(attack, &["tfo", how, &p]), how);
+        assert_eq!(wait().unwrap(), b"fastopen\n", "control {how}");
+    }
+}
+
+#[test]
+fn listen_needs_net_bind() {
+    let Some((inst, _g, attack)) = begin() else {
+        return;
+    };
+    inst.install_policy(&format!(
+        "{}{}",
+        action(
+            "listen",
+            attack,
+            "listen",
+            &["run-as root", "net connect 443"]
+        ),
+        action(
+            "listen-bind",
+            attack,
+            "listen",
+            &["run-as root", "net bind 8080"]
+        )
+    ));
+    assert_refused(&through_helper(inst, &["listen"]), &[libc::EPERM], "listen");
+    // Controls: without execward, and with `net bind`, it listens (the
+    // kernel binds the port itself: Landlock's bind rule never sees it).
+    assert_worked(&as_root(attack, &["listen"]), "listen as root");
+    assert_worked(
+        &through_helper(inst, &["listen-bind"]),
+        "listen with net bind",
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Exec is what the policy says.
+
+/// `find -- {p:string...}` passes `check`, and find reads `-exec` after
+/// `--`: through the helper, the shell (or the loader running one) never
+/// starts; without execward it does.
+#[test]
+fn an_abused_program_starts_nothing_not_even_the_loader() {
+    let Some((inst, _g, attack)) = begin() else {
+        return;
+    };
+    let closure =
+        execward::__private::sandbox::elf::exec_closure(Path::new("/usr/bin/find")).unwrap();
+    let ldso = closure.get(1).unwrap().display().to_string();
+    inst.install_policy(&format!(
+        "action find = /usr/bin/find -- {{p:string...}}
+    allow uid={NOBODY}
+    run-as root
+action env = /usr/bin/env -- {{p:string...}}
+    allow uid={NOBODY}
+    run-as root
+"
+    ));
+    let _ = attack;
+    for (name, args) in [
+        (
+            "find",
+            vec![
+                "/",
+                "-maxdepth",
+                "0",
+                "-exec",
+                "/bin/sh",
+                "-c",
+                "echo pwned",
+                ";",
+            ],
+        ),
+        (
+            "find",
+            vec![
+                "/",
+                "-maxdepth",
+                "0",
+                "-exec",
+                &ldso,
+                "/bin/sh",
+                "-c",
+                "echo pwned",
+                ";",
+            ],
+        ),
+        ("env", vec![&ldso, "/bin/sh", "-c", "echo pwned"]),
+    ] {
+        let mut full = vec![name];
+        full.extend(args.iter().copied());
+        let r = through_helper(inst, &full);
+        assert!(!r.1.contains("pwned"), "{full:?}: {r:?}");
+        // find reports the refused exec and carries on (status 0).
+        assert!(r.2.contains("Operation not permitted"), "{full:?}: {r:?}");
+        // Control: the same program and arguments as a plain root process.
+        let bin = format!("/usr/bin/{name}");
+        let mut ctl = vec!["--"];
+        ctl.extend(args.iter().copied());
+        let c = run(std::process::Command::new(&bin)
+            .args(&ctl)
+            .stdin(std::process::Stdio::null()));
+        assert!(c.1.contains("pwned"), "control {full:?}: {c:?}");
     }
 }

@@ -17,6 +17,8 @@
 
 mod common;
 
+use execward::ExecMode;
+
 use std::io::{ErrorKind, Read};
 use std::net::{TcpListener, UdpSocket};
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -55,12 +57,42 @@ fn exec_of_a_shell_from_an_allowed_program_is_refused() {
         return;
     }
     let argv = ["exec", "/bin/sh", "-c", "exit 0"];
-    let o = run(&sandboxed(a, &argv));
+    // Landlock alone (`exec many`; exec once refuses it earlier, see
+    // below).
+    let o = run(sandboxed(a, &argv).exec_mode(ExecMode::Many));
     assert_blocked(&o, &[EACCES], "execve(/bin/sh)");
+    let o = run(&sandboxed(a, &argv));
+    assert_blocked(&o, &[EPERM], "execve(/bin/sh), exec once");
 
     // Control: with the shell's directory in `fs exec`, the same exec works.
     let o = run(sandboxed(a, &argv).fs_exec(["/usr/bin", "/bin"]));
     assert_worked(&o, "exec /bin/sh with fs exec /usr/bin /bin");
+}
+
+/// The loader escape: the ELF interpreter must stay executable for the
+/// program to start, and `ld.so /bin/sh` runs a shell without executing
+/// it. Exec once refuses every `execve` after the program's own, the
+/// interpreter's included; `exec many` (control) lets it through.
+#[test]
+fn exec_once_refuses_the_loader_as_a_program() {
+    let Some(a) = attack() else { return };
+    if !need_sandbox(1) {
+        return;
+    }
+    let closure = execward::__private::sandbox::elf::exec_closure(a).unwrap();
+    let Some(ldso) = closure.get(1).and_then(|p| p.to_str()) else {
+        panic!("the attack program has no ELF interpreter: {closure:?}");
+    };
+    let argv = ["exec", ldso, "/bin/sh", "-c", "echo shell"];
+    let o = run(&sandboxed(a, &argv));
+    assert_blocked(&o, &[EPERM], "execve(ld.so /bin/sh), exec once");
+    assert!(o.sandbox.exec_once);
+    // Control: the same through Landlock alone.
+    let o = run(sandboxed(a, &argv).exec_mode(ExecMode::Many));
+    assert_eq!(o.stdout, b"shell\n", "control: the loader runs a shell");
+    // And exec once holds for execveat and for the program itself.
+    let o = run(&sandboxed(a, &["exec", a.to_str().unwrap(), "caps"]));
+    assert_blocked(&o, &[EPERM], "execve of the program again");
 }
 
 #[test]
@@ -75,7 +107,9 @@ fn exec_of_a_dropped_binary_is_refused_even_in_a_writable_dir() {
     std::fs::copy("/usr/bin/true", &dropped).unwrap();
     std::fs::set_permissions(&dropped, std::fs::Permissions::from_mode(0o755)).unwrap();
     let p = dropped.to_str().unwrap();
-    let o = run(sandboxed(a, &["exec", p]).fs_write([dir.path()]));
+    let o = run(sandboxed(a, &["exec", p])
+        .fs_write([dir.path()])
+        .exec_mode(ExecMode::Many));
     assert_blocked(&o, &[EACCES], "execve of a file beneath fs write");
 
     let o = run(sandboxed(a, &["exec", p]).fs_exec([dir.path()]));

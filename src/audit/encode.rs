@@ -230,6 +230,7 @@ fn encode_at(r: &Record, fit: Fit) -> String {
         }
         let _ = write!(o, ",\"memfd_noexec\":{}", s.memfd_noexec);
         let _ = write!(o, ",\"ipc_namespace\":{}", s.ipc_namespace);
+        let _ = write!(o, ",\"exec_once\":{}", s.exec_once);
         if let Some(caps) = s.root_caps {
             key(&mut o, "root_caps");
             value(&mut o, &caps.to_string());

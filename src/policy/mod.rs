@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::identity::UserGroup;
-use crate::sandbox::{Caps, Limits, NetAccess, SandboxMode, SeccompSpec};
+use crate::sandbox::{Caps, ExecMode, Limits, NetAccess, SandboxMode, SeccompSpec};
 use crate::template::{Arity, Piece, Template};
 use crate::value::ValueType;
 
@@ -169,6 +169,9 @@ pub struct Action {
     /// `caps NAME...`: capabilities a root child keeps beyond
     /// [`Caps::ROOT_DEFAULT`] (default none).
     pub caps: Caps,
+    /// `exec once | many`; `None`: once, or many when `fs exec` lists
+    /// paths ([`crate::sandbox::SandboxSpec::exec_mode`]).
+    pub exec: Option<ExecMode>,
     /// 1-based line of the `action` line.
     pub line: usize,
 }
@@ -214,6 +217,7 @@ impl Action {
             limits: Limits::default(),
             sandbox: SandboxMode::Required,
             caps: Caps::NONE,
+            exec: None,
             line: 0,
         }
     }

@@ -18,6 +18,7 @@
 pub mod caps;
 pub(crate) mod containment;
 pub(crate) mod elf;
+pub(crate) mod guards;
 pub(crate) mod landlock;
 pub(crate) mod limits;
 mod probe;
@@ -225,6 +226,30 @@ impl SeccompSpec {
     }
 }
 
+/// How many programs the processes of an action may start (`exec once |
+/// many`).
+///
+/// Without an explicit choice ([`SandboxSpec::exec`] is `None`) an action
+/// is [`ExecMode::Once`], unless it lists `fs exec` paths (it means to run
+/// them), then [`ExecMode::Many`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExecMode {
+    /// `execve` of the program itself, once; nothing after (`exec once`).
+    Once,
+    /// Any program Landlock lets it execute (`exec many`).
+    Many,
+}
+
+impl fmt::Display for ExecMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ExecMode::Once => "once",
+            ExecMode::Many => "many",
+        })
+    }
+}
+
 /// Everything the sandbox of one run is made of, fully resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -241,6 +266,21 @@ pub struct SandboxSpec {
     /// [`Caps::ROOT_DEFAULT`] (`caps NAME...`); ignored for other children,
     /// which hold none.
     pub caps: Caps,
+    /// `exec once | many`; `None`: see [`SandboxSpec::exec_mode`].
+    pub exec: Option<ExecMode>,
+}
+
+impl SandboxSpec {
+    /// The effective exec mode: the explicit one, else
+    /// [`ExecMode::Many`] when `fs exec` lists paths and
+    /// [`ExecMode::Once`] otherwise.
+    pub fn exec_mode(&self) -> ExecMode {
+        self.exec.unwrap_or(if self.fs.exec.is_empty() {
+            ExecMode::Once
+        } else {
+            ExecMode::Many
+        })
+    }
 }
 
 /// Errors of the sandbox layer: a protection could not be prepared or the
@@ -316,6 +356,9 @@ pub struct SandboxReport {
     /// For a child that stays root: the capabilities it keeps (`None`:
     /// the child is not root and holds none).
     pub root_caps: Option<Caps>,
+    /// The seccomp filter lets the program start nothing after itself
+    /// (`exec once`).
+    pub exec_once: bool,
     /// Protections that were wanted but are missing (only under
     /// `best-effort`; `required` refuses instead).
     pub missing: Vec<String>,

@@ -174,6 +174,9 @@ fn write_action(f: &mut fmt::Formatter<'_>, a: &Action) -> fmt::Result {
     if !a.caps.is_empty() {
         option(f, &format!("caps {}", a.caps))?;
     }
+    if let Some(mode) = a.exec {
+        option(f, &format!("exec {mode}"))?;
+    }
     Ok(())
 }
 

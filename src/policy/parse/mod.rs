@@ -51,7 +51,7 @@
 //!
 //! Options:
 //! - At most once per action: `run-as`, `timeout`, `stdin`, `cwd`,
-//!   `seccomp`, `sandbox`, and each `limit` key. Repeatable: `allow`
+//!   `seccomp`, `sandbox`, `exec`, and each `limit` key. Repeatable: `allow`
 //!   (several entries per line too), `env`, `fs`, `net`, `caps`.
 //! - Numbers are plain decimal: no sign, no leading zeros.
 //! - `timeout`: a number and a unit `ms`, `s`, `m` or `h`; more than zero,
@@ -89,6 +89,9 @@
 //!   lowercase and without `CAP_` (`sys_admin`); lines accumulate; the names
 //!   that would undo the sandbox (`setpcap`, `setfcap`, `sys_module`,
 //!   `sys_rawio`, `mac_admin`, `mac_override`) are refused.
+//! - `exec once | many`, at most once: without it an action is `once`
+//!   unless it lists `fs exec` paths; `exec once` with `fs exec` is an
+//!   error (whichever comes second is reported).
 //!
 //! Limits (each reported with its own diagnostic): [`MAX_POLICY_SIZE`]
 //! (checked first; reported once at 1:1), [`MAX_LINE_LEN`] (the line is

@@ -11,7 +11,7 @@ use super::{Diags, MAX_LIST_ITEMS};
 use crate::identity::UserGroup;
 use crate::lex::Word;
 use crate::policy::{Action, Allow, FsPath, StdinSpec};
-use crate::sandbox::{Caps, NetAccess, SandboxMode, SeccompProfile};
+use crate::sandbox::{Caps, ExecMode, NetAccess, SandboxMode, SeccompProfile};
 use crate::template::{check_no_shell, parse_pieces, Arity, Piece, Placeholder, MAX_REFERENCES};
 
 /// Every option, in the order the docs and the printer use.
@@ -140,6 +140,7 @@ pub(super) fn apply(p: &mut Pending, line: usize, words: &[Word], diags: &mut Di
         "limit" => limit(p, words, &mut at),
         "sandbox" => sandbox(p, words, &mut at),
         "caps" => caps(p, words, &mut at),
+        "exec" => exec(p, words, &mut at),
         other => {
             let message = if matches!(other, "action" | "type" | "audit") {
                 format!("`{other}` lines must not be indented: a line that starts with white space is an option line")
@@ -480,6 +481,9 @@ fn fs(p: &mut Pending, words: &[Word], at: &mut At<'_>) {
     if over_limit(list.len(), paths.len(), &what, words, at) {
         return;
     }
+    if kind.text == "exec" && p.action.exec == Some(ExecMode::Once) {
+        return at.err(kind.col, EXEC_ONCE_WITH_FS_EXEC);
+    }
     if at.errors == 0 {
         list.extend(paths);
     }
@@ -711,4 +715,33 @@ fn caps(p: &mut Pending, words: &[Word], at: &mut At<'_>) {
     if at.errors == 0 {
         p.action.caps = p.action.caps.union(added);
     }
+}
+
+const EXEC_ONCE_WITH_FS_EXEC: &str = "`fs exec` lists programs to run after the first, which `exec once` forbids: drop `exec once` (`fs exec` implies `exec many`)";
+
+/// `exec once | many`.
+fn exec(p: &mut Pending, words: &[Word], at: &mut At<'_>) {
+    if !p.once("exec", at, col0(words)) {
+        return;
+    }
+    let Some(w) = one_arg(words, at, "`once` or `many`") else {
+        return;
+    };
+    let mode = match w.text.as_str() {
+        "once" => ExecMode::Once,
+        "many" => ExecMode::Many,
+        other => {
+            return at.err(
+                w.col,
+                format!(
+                    "unknown exec mode {}: expected `once` or `many`",
+                    show(other)
+                ),
+            )
+        }
+    };
+    if mode == ExecMode::Once && !p.action.fs.exec.is_empty() {
+        return at.err(w.col, EXEC_ONCE_WITH_FS_EXEC);
+    }
+    p.action.exec = Some(mode);
 }

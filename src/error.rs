@@ -15,6 +15,7 @@
 //! and the command line.
 
 use crate::audit::AuditError;
+use crate::json::{Json, ToJson};
 use crate::outcome::{Outcome, Status};
 use crate::plan::PlanError;
 use crate::policy::PolicyError;
@@ -266,7 +267,6 @@ impl serde::Serialize for ErrorCode {
 /// ([`Error::public`]). With feature `serde` it is what an [`Error`]
 /// serializes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[non_exhaustive]
 pub struct PublicError {
     /// The machine code.
@@ -278,20 +278,45 @@ pub struct PublicError {
     /// [`Error::public_message`].
     pub message: String,
     /// The 1-based index of the caller argument it concerns.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub argument_index: Option<usize>,
     /// The placeholder that argument was bound to.
-    #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Option::is_none"))]
     pub argument_name: Option<String>,
 }
 
-#[cfg(feature = "serde")]
-impl serde::Serialize for Error {
-    /// The public form ([`Error::public`]): safe to send to a web client.
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.public().serialize(s)
+impl ToJson for PublicError {
+    /// `{"code","fault","status","message"}`, with `argument_index` and
+    /// `argument_name` when there are.
+    fn to_json(&self) -> Json {
+        let mut fields = vec![
+            ("code", Json::str(self.code.as_str())),
+            (
+                "fault",
+                Json::str(match self.fault {
+                    Fault::Caller => "caller",
+                    Fault::Server => "server",
+                }),
+            ),
+            ("status", Json::UInt(self.status.into())),
+            ("message", Json::str(&self.message)),
+        ];
+        if let Some(i) = self.argument_index {
+            fields.push(("argument_index", Json::UInt(i as u64)));
+        }
+        if let Some(n) = &self.argument_name {
+            fields.push(("argument_name", Json::str(n)));
+        }
+        Json::Obj(fields)
     }
 }
+
+impl ToJson for Error {
+    /// The public form ([`Error::public`]): safe to send to a web client.
+    fn to_json(&self) -> Json {
+        self.public().to_json()
+    }
+}
+
+crate::json::serialize_as_json!(PublicError, Error);
 
 /// `reason` with every word that starts with `/` (a server path, e.g. a
 /// `path beneath=` directory) replaced by `(a server path)`.

@@ -1,13 +1,157 @@
 //! What `execward explain` prints of a plan: argv (one element per line,
-//! quoted), environment, run-as, cwd, stdin, limits and sandbox. Secrets
-//! never appear.
+//! quoted), environment, run-as, cwd, stdin, limits and sandbox; and the
+//! same as data ([`Explanation`], whose JSON form `execward explain
+//! --json` prints). Secrets never appear.
 
 use std::ffi::CString;
 use std::path::PathBuf;
+use std::time::Duration;
 
+use crate::identity::{Identity, Ids};
+use crate::json::{Json, ToJson};
 use crate::plan::Plan;
+use crate::sandbox::{FsAccess, Limits, NetAccess, SandboxMode, SandboxReport, SeccompSpec};
 use crate::stdio::Stdin;
 use crate::value::show_value_full;
+
+/// What a plan would run, as data ([`Plan::explanation`]): what
+/// `execward explain` prints. Secrets never appear (a `stdin` template's
+/// bytes are not in it).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Explanation {
+    /// The argv, program first (invalid UTF-8 replaced by U+FFFD).
+    pub argv: Vec<String>,
+    /// The environment as `NAME=VALUE`.
+    pub env: Vec<String>,
+    /// Whom the child runs as (`None`: the caller, [`Explanation::caller`]).
+    pub run_as: Option<Identity>,
+    /// The caller's real uid and gid.
+    pub caller: Ids,
+    /// The working directory.
+    pub cwd: String,
+    /// What the child reads, described (`none (/dev/null)`, `inherit`,
+    /// `N bytes`, `template (N bytes, holds secrets: not shown)`, `piped
+    /// (streamed by the caller)`).
+    pub stdin: String,
+    /// The wall-clock limit.
+    pub timeout: Duration,
+    /// The resource limits.
+    pub limits: Limits,
+    /// `sandbox required` or `best-effort`.
+    pub mode: SandboxMode,
+    /// The Landlock rules; `exec` includes the program and its ELF
+    /// interpreter.
+    pub fs: FsAccess,
+    /// The network rules.
+    pub net: NetAccess,
+    /// The system-call filter as asked for.
+    pub seccomp: SeccompSpec,
+    /// What is enforced.
+    pub report: SandboxReport,
+}
+
+fn stdin_text(stdin: &Stdin) -> String {
+    match stdin {
+        Stdin::Null => "none (/dev/null)".to_string(),
+        Stdin::Inherit => "inherit".to_string(),
+        Stdin::Bytes(b) => format!("{} bytes", b.len()),
+        Stdin::Secret(b) => format!("template ({} bytes, holds secrets: not shown)", b.len()),
+        Stdin::Piped => "piped (streamed by the caller)".to_string(),
+    }
+}
+
+impl Plan {
+    /// What this plan would run, as data ([`Explanation`]).
+    pub fn explanation(&self) -> Explanation {
+        let sb = &self.spec.sandbox;
+        let mut fs = sb.fs.clone();
+        fs.exec = self
+            .exec_closure
+            .iter()
+            .chain(&sb.fs.exec)
+            .cloned()
+            .collect();
+        Explanation {
+            argv: self.argv(),
+            env: self.env(),
+            run_as: self.identity.clone(),
+            caller: Ids::new(
+                nix::unistd::getuid().as_raw(),
+                nix::unistd::getgid().as_raw(),
+                Vec::new(),
+            ),
+            cwd: self.cwd.to_string_lossy().into_owned(),
+            stdin: stdin_text(&self.spec.stdin),
+            timeout: self.spec.timeout,
+            limits: self.spec.limits,
+            mode: sb.mode,
+            fs,
+            net: sb.net.clone(),
+            seccomp: sb.seccomp.clone(),
+            report: self.report.clone(),
+        }
+    }
+}
+
+impl ToJson for Explanation {
+    /// `argv`, `env`, `run_as` (`{"user","group","uid","gid","groups"}`,
+    /// or `null` for the caller), `caller` (`{"uid","gid"}`), `cwd`,
+    /// `stdin`, `timeout_ms`, `limits`, `sandbox` (`mode`, `fs_read`,
+    /// `fs_write`, `fs_exec`, `net`, `seccomp`, `seccomp_allow`, `report`).
+    fn to_json(&self) -> Json {
+        let paths = |ps: &[PathBuf]| Json::strs(ps.iter().map(|p| p.to_string_lossy()));
+        let run_as = Json::opt(self.run_as.as_ref(), |id| {
+            Json::Obj(vec![
+                ("user", Json::str(&id.user)),
+                ("group", Json::str(&id.group)),
+                ("uid", Json::UInt(id.ids.uid.into())),
+                ("gid", Json::UInt(id.ids.gid.into())),
+                (
+                    "groups",
+                    Json::Arr(
+                        id.ids
+                            .groups
+                            .iter()
+                            .map(|g| Json::UInt((*g).into()))
+                            .collect(),
+                    ),
+                ),
+            ])
+        });
+        Json::Obj(vec![
+            ("argv", Json::strs(&self.argv)),
+            ("env", Json::strs(&self.env)),
+            ("run_as", run_as),
+            (
+                "caller",
+                Json::Obj(vec![
+                    ("uid", Json::UInt(self.caller.uid.into())),
+                    ("gid", Json::UInt(self.caller.gid.into())),
+                ]),
+            ),
+            ("cwd", Json::str(&self.cwd)),
+            ("stdin", Json::str(&self.stdin)),
+            ("timeout_ms", Json::UInt(self.timeout.as_millis() as u64)),
+            ("limits", self.limits.to_json()),
+            (
+                "sandbox",
+                Json::Obj(vec![
+                    ("mode", Json::str(self.mode.to_string())),
+                    ("fs_read", paths(&self.fs.read)),
+                    ("fs_write", paths(&self.fs.write)),
+                    ("fs_exec", paths(&self.fs.exec)),
+                    ("net", Json::str(self.net.to_string())),
+                    ("seccomp", Json::str(self.seccomp.profile.to_string())),
+                    ("seccomp_allow", Json::strs(&self.seccomp.allow)),
+                    ("report", self.report.to_json()),
+                ]),
+            ),
+        ])
+    }
+}
+
+crate::json::serialize_as_json!(Explanation);
 
 impl Plan {
     /// Writes the human-readable description `execward explain` prints:
@@ -42,17 +186,7 @@ impl Plan {
             }
         }
         s.push_str(&format!("cwd: {}\n", q(&self.cwd)));
-        s.push_str(&format!(
-            "stdin: {}\n",
-            match &self.spec.stdin {
-                Stdin::Null => "none (/dev/null)".to_string(),
-                Stdin::Inherit => "inherit".to_string(),
-                Stdin::Bytes(b) => format!("{} bytes", b.len()),
-                Stdin::Secret(b) =>
-                    format!("template ({} bytes, holds secrets: not shown)", b.len()),
-                Stdin::Piped => "piped (streamed by the caller)".to_string(),
-            }
-        ));
+        s.push_str(&format!("stdin: {}\n", stdin_text(&self.spec.stdin)));
         s.push_str(&format!("timeout: {}ms\n", self.spec.timeout.as_millis()));
         s.push_str(&format!("{}\n", self.spec.limits));
         let r = &self.report;

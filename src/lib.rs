@@ -59,6 +59,7 @@
 #![warn(missing_docs)]
 
 // Foundations: import nothing above them.
+mod json;
 mod lex;
 mod safe_open;
 pub mod sandbox;
@@ -74,7 +75,7 @@ mod stdio;
 pub mod policy;
 pub mod template;
 // The run path: plan, explain, launch, supervise.
-mod explain;
+pub mod explain;
 mod launch;
 pub mod plan;
 pub mod stream;
@@ -92,6 +93,7 @@ mod request;
 pub use bind::Bound;
 pub use command::{Command, Output, Stdin};
 pub use error::{Error, ErrorClass, ErrorCode, Fault, PublicError};
+pub use explain::Explanation;
 pub use identity::{Identity, Ids, RunAs, UserGroup};
 pub use plan::{Plan, PlanError};
 pub use policy::{Action, Policy, PolicyError};
@@ -111,6 +113,11 @@ pub use value::ValueError;
 pub mod __private {
     /// The setuid helper's `main` (`src/bin/execward-helper.rs`).
     pub use crate::helper::main as helper_main;
+
+    /// The JSON form of results (`execward ... --json`).
+    pub mod json {
+        pub use crate::json::{Json, ToJson};
+    }
 
     /// The policy lexer (tests and the `lex` fuzz target).
     pub mod lex {

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::json::{Json, ToJson};
 use crate::sandbox::SandboxReport;
 
 /// How the child ended.
@@ -46,3 +47,43 @@ pub struct Outcome {
     /// What was enforced.
     pub sandbox: SandboxReport,
 }
+
+impl ToJson for Status {
+    /// `{"kind":"exited","code":0}`, `{"kind":"signaled","signal":9}` or
+    /// `{"kind":"timed_out"}`.
+    fn to_json(&self) -> Json {
+        match self {
+            Status::Exited(c) => Json::Obj(vec![
+                ("kind", Json::str("exited")),
+                ("code", Json::Int((*c).into())),
+            ]),
+            Status::Signaled(sig) => Json::Obj(vec![
+                ("kind", Json::str("signaled")),
+                ("signal", Json::Int((*sig).into())),
+            ]),
+            Status::TimedOut => Json::Obj(vec![("kind", Json::str("timed_out"))]),
+        }
+    }
+}
+
+impl ToJson for Outcome {
+    /// `status`, `exit_code` (the status as an exit status: the code,
+    /// 128+N, 124), `stdout`/`stderr` (as text, invalid UTF-8 replaced by
+    /// U+FFFD; empty unless captured), `truncated`, `output_bytes`,
+    /// `duration_ms`, `pid`, `sandbox`.
+    fn to_json(&self) -> Json {
+        Json::Obj(vec![
+            ("status", self.status.to_json()),
+            ("exit_code", Json::Int(self.exit_code().into())),
+            ("stdout", Json::str(String::from_utf8_lossy(&self.stdout))),
+            ("stderr", Json::str(String::from_utf8_lossy(&self.stderr))),
+            ("truncated", Json::Bool(self.truncated)),
+            ("output_bytes", Json::UInt(self.output_bytes)),
+            ("duration_ms", Json::UInt(self.duration.as_millis() as u64)),
+            ("pid", Json::UInt(self.pid.into())),
+            ("sandbox", self.sandbox.to_json()),
+        ])
+    }
+}
+
+crate::json::serialize_as_json!(Status, Outcome);

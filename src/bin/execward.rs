@@ -5,21 +5,47 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use execward::__private::json::{Json, ToJson};
 use execward::__private::request::{self, RequestOptions};
 use execward::audit::{Caller, Sink};
 use execward::policy::{AuditTarget, Policy};
 use execward::{Error, ErrorClass, Output, Stdin};
 
 const USAGE: &str = "usage:
-  execward check POLICY
-  execward run --policy POLICY [--audit FILE] ACTION [ARG...]
-  execward explain --policy POLICY ACTION [ARG...]
-  execward list --policy POLICY
-  execward probe";
+  execward check [--json] POLICY
+  execward run --policy POLICY [--audit FILE] [--json] ACTION [ARG...]
+  execward explain --policy POLICY [--json] ACTION [ARG...]
+  execward list --policy POLICY [--json]
+  execward probe
+
+--json: results as one JSON object (run: the last line of stderr)";
+
+/// `--json` was given: errors and results are JSON (docs/json.md).
+static JSON: AtomicBool = AtomicBool::new(false);
+
+fn json_mode() -> bool {
+    JSON.load(Ordering::Relaxed)
+}
+
+/// An error as JSON: its public form, the full message (`detail`) and the
+/// exit status.
+fn error_json(err: &Error) -> Json {
+    let Json::Obj(mut fields) = err.to_json() else {
+        unreachable!("an error is an object")
+    };
+    fields.push(("detail", Json::str(err.to_string())));
+    fields.push(("exit_code", Json::Int(err.exit_code().into())));
+    Json::Obj(fields)
+}
 
 fn fail(err: &Error) -> ExitCode {
-    eprintln!("{}", err.render());
+    if json_mode() {
+        eprintln!("{}", Json::Obj(vec![("error", error_json(err))]));
+    } else {
+        eprintln!("{}", err.render());
+    }
     ExitCode::from(err.exit_code() as u8)
 }
 
@@ -32,7 +58,7 @@ fn usage(msg: impl Into<String>) -> ExitCode {
     )))
 }
 
-/// `--policy`, `--audit` and the words from ACTION on.
+/// `--policy`, `--audit`, `--json` and the words from ACTION on.
 struct RunArgs {
     policy: Option<PathBuf>,
     audit: Option<PathBuf>,
@@ -71,6 +97,7 @@ fn parse_run_args(args: &[OsString], allow_audit: bool) -> Result<RunArgs, Strin
                 }
                 out.policy = Some(value("--policy")?);
             }
+            b"--json" if inline.is_none() => JSON.store(true, Ordering::Relaxed),
             b"--audit" if allow_audit => {
                 if out.audit.is_some() {
                     return Err("--audit given twice".into());
@@ -99,11 +126,31 @@ fn load(path: &PathBuf) -> Result<Policy, Error> {
 }
 
 fn cmd_check(args: &[OsString]) -> ExitCode {
-    let [path] = args else {
+    let args: Vec<&OsString> = match args.first() {
+        Some(a) if a.as_bytes() == b"--json" => {
+            JSON.store(true, Ordering::Relaxed);
+            args[1..].iter().collect()
+        }
+        _ => args.iter().collect(),
+    };
+    let [path] = args[..] else {
         return usage("check takes exactly one POLICY");
     };
     let path = PathBuf::from(path);
+    let shown = path.display().to_string();
     match Policy::load(&path) {
+        Ok(p) if json_mode() => {
+            println!(
+                "{}",
+                Json::Obj(vec![
+                    ("file", Json::str(&shown)),
+                    ("ok", Json::Bool(true)),
+                    ("actions", Json::UInt(p.actions.len() as u64)),
+                    ("types", Json::UInt(p.types.len() as u64)),
+                ])
+            );
+            ExitCode::SUCCESS
+        }
         Ok(p) => {
             println!(
                 "{}: ok: {} action{}, {} type{}",
@@ -115,10 +162,43 @@ fn cmd_check(args: &[OsString]) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
+        Err(execward::PolicyError::Invalid { file, diagnostics }) if json_mode() => {
+            let diags = diagnostics
+                .iter()
+                .map(|d| {
+                    Json::Obj(vec![
+                        ("file", Json::str(&file)),
+                        ("line", Json::UInt(d.line as u64)),
+                        ("col", Json::UInt(d.col as u64)),
+                        ("message", Json::str(&d.message)),
+                    ])
+                })
+                .collect();
+            println!(
+                "{}",
+                Json::Obj(vec![
+                    ("file", Json::str(&shown)),
+                    ("ok", Json::Bool(false)),
+                    ("diagnostics", Json::Arr(diags)),
+                ])
+            );
+            ExitCode::from(1)
+        }
         Err(execward::PolicyError::Invalid { file, diagnostics }) => {
             for d in &diagnostics {
                 eprintln!("{}", d.render(&file));
             }
+            ExitCode::from(1)
+        }
+        Err(e) if json_mode() => {
+            println!(
+                "{}",
+                Json::Obj(vec![
+                    ("file", Json::str(&shown)),
+                    ("ok", Json::Bool(false)),
+                    ("error", error_json(&Error::Policy(e))),
+                ])
+            );
             ExitCode::from(1)
         }
         Err(e) => {
@@ -181,6 +261,16 @@ fn cmd_run(args: &[OsString]) -> ExitCode {
         },
     ) {
         Ok(f) => f,
+        Err(e) if json_mode() => {
+            eprintln!(
+                "{}",
+                Json::Obj(vec![
+                    ("action", Json::str(&name)),
+                    ("error", error_json(&e))
+                ])
+            );
+            return ExitCode::from(e.exit_code() as u8);
+        }
         Err(e) => return fail(&e),
     };
     if let Some(e) = &finished.end_not_recorded {
@@ -190,6 +280,21 @@ fn cmd_run(args: &[OsString]) -> ExitCode {
                 "the action ran, but its end was not recorded: {e}"
             ))
         );
+    }
+    if json_mode() {
+        // The last line of stderr, on a line of its own.
+        let (key, value, code) = match finished.result {
+            Ok(out) => ("result", out.to_json(), out.exit_code()),
+            Err(e) => {
+                let e = Error::Run(e);
+                ("error", error_json(&e), e.exit_code())
+            }
+        };
+        eprintln!(
+            "\n{}",
+            Json::Obj(vec![("action", Json::str(&name)), (key, value)])
+        );
+        return ExitCode::from(code.clamp(0, 255) as u8);
     }
     match finished.result {
         Ok(out) => {
@@ -230,6 +335,24 @@ fn cmd_explain(args: &[OsString]) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail(&Error::Plan(e)),
     };
+    if json_mode() {
+        let values = bound
+            .shown
+            .iter()
+            .map(|(name, vs)| {
+                Json::Obj(vec![("name", Json::str(name)), ("values", Json::strs(vs))])
+            })
+            .collect();
+        println!(
+            "{}",
+            Json::Obj(vec![
+                ("action", Json::str(&action.name)),
+                ("values", Json::Arr(values)),
+                ("plan", plan.explanation().to_json()),
+            ])
+        );
+        return ExitCode::SUCCESS;
+    }
     println!("action: {}", action.name);
     for (name, values) in &bound.shown {
         let vs: Vec<String> = values
@@ -256,6 +379,10 @@ fn cmd_list(args: &[OsString]) -> ExitCode {
     };
     if !ra.rest.is_empty() {
         return usage("list takes no ACTION");
+    }
+    if json_mode() {
+        println!("{}", policy.to_json());
+        return ExitCode::SUCCESS;
     }
     for a in &policy.actions {
         print!("{}", a.list_entry());

@@ -6,6 +6,7 @@
 //! one.
 
 mod display;
+mod json;
 mod parse;
 
 use std::fmt;

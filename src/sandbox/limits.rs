@@ -154,3 +154,22 @@ impl fmt::Display for Limits {
         write!(f, " output={}", self.output)
     }
 }
+
+impl crate::json::ToJson for Limits {
+    /// `{"cpu":60,"as":...,"nproc":...,"nofile":...,"fsize":...,"output":...}`
+    /// (the policy's `limit` keys; `null`: the inherited limit).
+    fn to_json(&self) -> crate::json::Json {
+        use crate::json::Json;
+        let n = |v: Option<u64>| Json::opt(v, Json::UInt);
+        Json::Obj(vec![
+            ("cpu", n(self.cpu)),
+            ("as", n(self.address_space)),
+            ("nproc", n(self.nproc)),
+            ("nofile", n(self.nofile)),
+            ("fsize", n(self.fsize)),
+            ("output", Json::UInt(self.output)),
+        ])
+    }
+}
+
+crate::json::serialize_as_json!(Limits);

@@ -363,3 +363,31 @@ pub struct SandboxReport {
     /// `best-effort`; `required` refuses instead).
     pub missing: Vec<String>,
 }
+
+impl crate::json::ToJson for SandboxReport {
+    /// Every field by its name; `root_caps` as its names (`"chown fowner"`).
+    fn to_json(&self) -> crate::json::Json {
+        use crate::json::Json;
+        Json::Obj(vec![
+            (
+                "landlock_abi",
+                Json::opt(self.landlock_abi, |v| Json::UInt(v.into())),
+            ),
+            ("landlock", Json::Bool(self.landlock)),
+            ("landlock_net", Json::Bool(self.landlock_net)),
+            ("landlock_scopes", Json::Bool(self.landlock_scopes)),
+            ("seccomp", Json::opt(self.seccomp.as_deref(), Json::str)),
+            ("containment", Json::str(&self.containment)),
+            ("processes", Json::str(&self.processes)),
+            ("memfd_noexec", Json::Bool(self.memfd_noexec)),
+            ("ipc_namespace", Json::Bool(self.ipc_namespace)),
+            (
+                "root_caps",
+                Json::opt(self.root_caps, |c| Json::str(c.to_string())),
+            ),
+            ("missing", Json::strs(&self.missing)),
+        ])
+    }
+}
+
+crate::json::serialize_as_json!(SandboxReport);
